@@ -1,0 +1,49 @@
+"""The web application: built once, by `create_app(settings)`."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import structlog
+from fastapi import FastAPI
+
+from helpline import __version__
+from helpline.api import api_router
+from helpline.core.error_handlers import install_error_handlers
+from helpline.core.middleware import RequestContextMiddleware
+from helpline.core.runtime import create_runtime
+from helpline.jobs.worker import Worker
+from helpline.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+
+def create_app(settings: Settings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = create_runtime(settings)
+        app.state.runtime = runtime
+        worker = Worker(runtime) if settings.run_jobs_in_web else None
+        if worker is not None:
+            worker.start()
+        log.info("helpline_started", version=__version__, jobs_in_web=worker is not None)
+        try:
+            yield
+        finally:
+            if worker is not None:
+                await worker.stop()
+            await runtime.close()
+
+    app = FastAPI(
+        title="Helpline",
+        version=__version__,
+        description="The Helpline REST API. Errors share one shape: "
+        '`{"error": "<Code>", "detail": "<sentence>"}`.',
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.add_middleware(RequestContextMiddleware, trusted_proxies=settings.trusted_proxies)
+    app.include_router(api_router)
+    return app

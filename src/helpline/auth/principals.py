@@ -1,0 +1,70 @@
+"""Who is calling. A principal is resolved once per request from its credential, and it is
+the only place the workspace (the tenant) of a request comes from."""
+
+import uuid
+from dataclasses import dataclass
+from enum import StrEnum
+
+from helpline.tenancy.models import Role
+
+
+class Scope(StrEnum):
+    """What an API key may do. Human members are governed by their role instead."""
+
+    workspace_read = "workspace:read"
+    workspace_write = "workspace:write"
+    members_read = "members:read"
+    members_write = "members:write"
+    teams_read = "teams:read"
+    teams_write = "teams:write"
+    audit_read = "audit:read"
+
+
+@dataclass(frozen=True, slots=True)
+class MemberPrincipal:
+    """A person acting in one workspace through a login session."""
+
+    user_id: uuid.UUID
+    workspace_id: uuid.UUID
+    membership_id: uuid.UUID
+    role: Role
+    session_id: uuid.UUID
+    label: str  # the member's email, for the audit log
+
+    @property
+    def kind(self) -> str:
+        return "member"
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKeyPrincipal:
+    """A workspace's backend calling with an API key."""
+
+    api_key_id: uuid.UUID
+    workspace_id: uuid.UUID
+    scopes: frozenset[Scope]
+    label: str  # the key's name
+
+    @property
+    def kind(self) -> str:
+        return "api_key"
+
+
+@dataclass(frozen=True, slots=True)
+class StaffPrincipal:
+    """A platform operator. Staff act through the platform API only, never as a member."""
+
+    user_id: uuid.UUID
+    session_id: uuid.UUID
+    label: str
+
+    @property
+    def kind(self) -> str:
+        return "staff"
+
+
+WorkspacePrincipal = MemberPrincipal | ApiKeyPrincipal
+Principal = MemberPrincipal | ApiKeyPrincipal | StaffPrincipal
+
+ALL_ROLES = frozenset(Role)
+MANAGER_ROLES = frozenset({Role.owner, Role.admin})

@@ -1,0 +1,69 @@
+"""Access tokens (JWT, short-lived) and the opaque secrets behind refresh tokens and API keys.
+
+An access token names its login session (`sid`); every request checks that the session is
+still live, so logout, password changes and member removal take effect at once rather than
+when the token expires.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+import jwt
+
+from helpline.core.errors import NotAuthenticated
+from helpline.core.time import utc_now
+from helpline.settings import Settings
+
+ALGORITHM = "HS256"
+ISSUER = "helpline"
+API_KEY_PREFIX = "hlk_"
+REFRESH_TOKEN_PREFIX = "hlr_"
+
+
+@dataclass(frozen=True, slots=True)
+class AccessClaims:
+    user_id: uuid.UUID
+    session_id: uuid.UUID
+    workspace_id: uuid.UUID | None
+
+
+def issue_access_token(
+    settings: Settings, *, user_id: uuid.UUID, session_id: uuid.UUID, workspace_id: uuid.UUID | None
+) -> tuple[str, datetime]:
+    now = utc_now()
+    expires_at = now + settings.access_token_ttl
+    claims = {
+        "iss": ISSUER,
+        "typ": "access",
+        "sub": str(user_id),
+        "sid": str(session_id),
+        "wid": str(workspace_id) if workspace_id else None,
+        "iat": int(now.timestamp()),
+        "exp": int(expires_at.timestamp()),
+    }
+    token = jwt.encode(claims, settings.secret_key.get_secret_value(), algorithm=ALGORITHM)
+    return token, expires_at
+
+
+def read_access_token(settings: Settings, token: str) -> AccessClaims:
+    try:
+        claims = jwt.decode(
+            token,
+            settings.secret_key.get_secret_value(),
+            algorithms=[ALGORITHM],
+            issuer=ISSUER,
+            options={"require": ["exp", "iat", "sub", "sid", "iss"]},
+        )
+        if claims.get("typ") != "access":
+            raise NotAuthenticated("This is not an access token.")
+        wid = claims.get("wid")
+        return AccessClaims(
+            user_id=uuid.UUID(claims["sub"]),
+            session_id=uuid.UUID(claims["sid"]),
+            workspace_id=uuid.UUID(wid) if wid else None,
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise NotAuthenticated("The access token has expired: refresh it.") from exc
+    except (jwt.InvalidTokenError, ValueError, TypeError) as exc:
+        raise NotAuthenticated("The access token is not valid.") from exc

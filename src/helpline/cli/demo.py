@@ -1,0 +1,94 @@
+"""`helpline demo` (a ready-to-try installation) and `helpline outbox` (emails not sent)."""
+
+from dataclasses import dataclass
+
+import typer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from helpline.auth import service as auth
+from helpline.auth.repository import UserRepository
+from helpline.cli.common import load_settings, run_in_unit_of_work
+from helpline.cli.serve import serve
+from helpline.core import migrate
+from helpline.core.runtime import Runtime
+from helpline.mail import service as mail
+from helpline.settings import Environment
+from helpline.tenancy import service as tenancy
+from helpline.tenancy.models import Role, Workspace
+from helpline.tenancy.repository import MembershipRepository, WorkspaceLookup
+
+DEMO_SLUG = "demo"
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    email: str
+    password: str
+    name: str
+    role: Role
+
+
+# Well-known passwords: the demo serves on loopback for one person trying Helpline out, and
+# `helpline demo` refuses to run in production.
+DEMO_LOGINS = (
+    DemoLogin("owner@demo.helpline.test", "demo-owner-password", "Olivia Owner", Role.owner),
+    DemoLogin("ada@demo.helpline.test", "demo-agent-password", "Ada Agent", Role.agent),
+    DemoLogin("grace@demo.helpline.test", "demo-agent-password", "Grace Agent", Role.agent),
+)
+
+
+async def _ensure_demo(runtime: Runtime, session: AsyncSession) -> Workspace:
+    settings = runtime.settings
+    workspace = await WorkspaceLookup(session).get_by_slug(DEMO_SLUG)
+    if workspace is None:
+        workspace = await tenancy.create_workspace(
+            session, None, name="Demo", slug=DEMO_SLUG, domains=["localhost", "127.0.0.1"]
+        )
+    members = MembershipRepository(session, workspace_id=workspace.id)
+    for login in DEMO_LOGINS:
+        user = await UserRepository(session).get_by_email(login.email)
+        if user is None:
+            user = await auth.create_user(
+                session, settings, email=login.email, name=login.name, password=login.password
+            )
+        if await members.get_for_user(user.id) is None:
+            await tenancy.add_member(session, None, workspace, user, login.role)
+    return workspace
+
+
+def demo(
+    serve_after: bool = typer.Option(True, "--serve/--no-serve", help="Serve after setting up."),
+) -> None:
+    """Set up the demo workspace (kept across runs), print its logins, and serve."""
+    settings = load_settings()
+    if settings.environment == Environment.production:
+        typer.secho("Error: the demo has well-known passwords; not in production.", fg="red", err=True)
+        raise typer.Exit(1)
+    migrate.upgrade(settings)
+    workspace = run_in_unit_of_work(settings, _ensure_demo)
+    base = f"http://{settings.host}:{settings.port}"
+    typer.echo(f"\nHelpline demo workspace {workspace.name!r}, widget key {workspace.public_key}")
+    typer.echo(f"Data: {settings.resolved_database_url}\n")
+    typer.echo("Logins (POST /api/v1/auth/login with email and password):")
+    for login in DEMO_LOGINS:
+        typer.echo(f"  {login.role.value:<6} {login.email:<28} {login.password}")
+    typer.echo(f"\nAPI docs: {base}/api/docs   Health: {base}/api/v1/health\n")
+    if serve_after:
+        serve(host=None, port=None)
+
+
+def outbox(limit: int = typer.Option(10, help="How many emails to show.")) -> None:
+    """Show the newest emails in the outbox: how developers read invitation and reset links
+    when no SMTP server is configured."""
+    settings = load_settings()
+
+    async def work(runtime: Runtime, session: AsyncSession) -> list[str]:
+        emails = await mail.list_outbox(session, limit=limit)
+        return [
+            f"--- {e.created_at:%Y-%m-%d %H:%M:%S} UTC  {e.status.value}\n"
+            f"To: {e.to_address}\nSubject: {e.subject}\n\n{e.body_text}"
+            for e in emails
+        ]
+
+    lines = run_in_unit_of_work(settings, work)
+    typer.echo("\n".join(lines) if lines else "The outbox is empty.")

@@ -1,0 +1,65 @@
+"""Request middleware: request ids, the client's address, logging context, secure headers."""
+
+import ipaddress
+import secrets
+
+import structlog
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from helpline.core.context import Origin, set_origin
+
+SECURE_HEADERS: list[tuple[bytes, bytes]] = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"strict-origin-when-cross-origin"),
+    (b"x-frame-options", b"DENY"),
+]
+
+
+class RequestContextMiddleware:
+    """Pure ASGI (not BaseHTTPMiddleware) so it costs little and keeps contextvars intact."""
+
+    def __init__(self, app: ASGIApp, *, trusted_proxies: list[str]) -> None:
+        self.app = app
+        self.trusted_proxies = {ipaddress.ip_address(p) for p in trusted_proxies}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers", []))
+        request_id = _clean_request_id(headers.get(b"x-request-id")) or secrets.token_hex(8)
+        ip = self._client_ip(scope, headers)
+        user_agent = headers.get(b"user-agent", b"").decode("latin-1")[:300]
+        set_origin(Origin(request_id=request_id, ip=ip, user_agent=user_agent))
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                extra = [(b"x-request-id", request_id.encode()), *SECURE_HEADERS]
+                message["headers"] = [*message.get("headers", []), *extra]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+    def _client_ip(self, scope: Scope, headers: dict[bytes, bytes]) -> str:
+        peer = (scope.get("client") or ("", 0))[0]
+        forwarded = headers.get(b"x-forwarded-for")
+        if forwarded and _is_trusted(peer, self.trusted_proxies):
+            # The right-most address is the one our trusted proxy saw; the rest is client-made.
+            return forwarded.decode("latin-1").split(",")[-1].strip()[:64]
+        return str(peer)[:64]
+
+
+def _is_trusted(peer: str, trusted: set[ipaddress.IPv4Address | ipaddress.IPv6Address]) -> bool:
+    try:
+        return ipaddress.ip_address(peer) in trusted
+    except ValueError:
+        return False
+
+
+def _clean_request_id(raw: bytes | None) -> str:
+    if not raw:
+        return ""
+    value = raw.decode("latin-1")[:64]
+    return value if value.replace("-", "").isalnum() else ""

@@ -1,0 +1,42 @@
+"""Repositories: every SQL statement of a domain lives in its repository.
+
+`TenantRepository` is built with a workspace id and filters every statement by it, so a
+query written through it cannot reach another workspace's rows by construction.
+"""
+
+import uuid
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+M = TypeVar("M", bound=Any)
+
+
+class Repository(Generic[M]):
+    model: type[M]
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def base_statement(self) -> Select[tuple[M]]:
+        return select(self.model)
+
+    async def get(self, id_: uuid.UUID) -> M | None:
+        return (await self.session.scalars(self.base_statement().where(self.model.id == id_))).first()
+
+    def add(self, obj: M) -> M:
+        self.session.add(obj)
+        return obj
+
+    async def delete(self, obj: M) -> None:
+        await self.session.delete(obj)
+
+
+class TenantRepository(Repository[M]):
+    def __init__(self, session: AsyncSession, *, workspace_id: uuid.UUID) -> None:
+        super().__init__(session)
+        self.workspace_id = workspace_id
+
+    def base_statement(self) -> Select[tuple[M]]:
+        return select(self.model).where(self.model.workspace_id == self.workspace_id)

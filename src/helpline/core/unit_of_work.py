@@ -1,0 +1,49 @@
+"""The unit of work: one session, one transaction, and what happens after it commits.
+
+Rules:
+- A request, a job, a CLI command (and later one WebSocket message) each runs in exactly
+  one unit of work. Services receive its session and never commit or roll back.
+- On success the transaction commits; on any exception it rolls back and the exception
+  propagates.
+- `after_commit(session, hook)` registers work that must only happen once the data is
+  durable (waking the job dispatcher, publishing real-time events). Hooks run in order after
+  the commit, and are discarded on rollback. A failing hook is logged, never raised: the
+  commit already happened and the caller's answer must reflect it.
+"""
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+AfterCommitHook = Callable[[], Awaitable[None]]
+
+_HOOKS_KEY = "helpline.after_commit"
+log = structlog.get_logger(__name__)
+
+
+def after_commit(session: AsyncSession, hook: AfterCommitHook) -> None:
+    session.info.setdefault(_HOOKS_KEY, []).append(hook)
+
+
+@asynccontextmanager
+async def unit_of_work(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    async with sessionmaker() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            session.info.pop(_HOOKS_KEY, None)
+            await session.rollback()
+            raise
+        await _run_hooks(session)
+
+
+async def _run_hooks(session: AsyncSession) -> None:
+    hooks: list[AfterCommitHook] = session.info.pop(_HOOKS_KEY, [])
+    for hook in hooks:
+        try:
+            await hook()
+        except Exception:
+            log.exception("after_commit_hook_failed", hook=getattr(hook, "__qualname__", repr(hook)))

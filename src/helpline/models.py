@@ -1,0 +1,36 @@
+"""The model registry: importing this module registers every table on Base.metadata.
+
+Used by migrations and tests; application code imports each domain's models directly.
+"""
+
+from helpline.audit.models import AuditEvent
+from helpline.auth.models import ApiKey, AuthSession, PasswordReset, RefreshToken, User
+from helpline.core.db import Base
+from helpline.jobs.models import Job
+from helpline.mail.models import OutboxEmail
+from helpline.tenancy.models import (
+    Invitation,
+    Membership,
+    Team,
+    TeamMember,
+    Workspace,
+    WorkspaceDomain,
+)
+
+__all__ = [
+    "ApiKey",
+    "AuditEvent",
+    "AuthSession",
+    "Base",
+    "Invitation",
+    "Job",
+    "Membership",
+    "OutboxEmail",
+    "PasswordReset",
+    "RefreshToken",
+    "Team",
+    "TeamMember",
+    "User",
+    "Workspace",
+    "WorkspaceDomain",
+]

@@ -1,0 +1,128 @@
+"""Every setting Helpline reads, from `HELPLINE_*` environment variables (or a `.env` file).
+
+Settings are read once by `get_settings()` and passed down; nothing else reads the environment.
+"""
+
+from datetime import timedelta
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Environment(StrEnum):
+    development = "development"
+    testing = "testing"
+    production = "production"
+
+
+DEV_SECRET_KEY = "helpline-development-secret-key-change-me-0000"  # noqa: S105 (dev-only default)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="HELPLINE_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    # --- Service -----------------------------------------------------------------------
+    environment: Environment = Environment.development
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # Public base URL, used in links inside emails (invitations, password resets).
+    public_url: str = "http://127.0.0.1:8000"
+    data_dir: Path = Path("data")
+    log_level: str = "INFO"
+    # "console" for people, "json" for log collectors.
+    log_format: str = "console"
+    # Peers whose X-Forwarded-For header is trusted for the client address (a load balancer).
+    trusted_proxies: list[str] = Field(default_factory=lambda: ["127.0.0.1"])
+
+    # --- Database ----------------------------------------------------------------------
+    # Empty means SQLite in `data_dir`; otherwise a SQLAlchemy async URL such as
+    # postgresql+asyncpg://user:password@host/dbname.
+    database_url: str = ""
+    database_pool_size: int = 10
+    sqlite_busy_timeout_ms: int = 5000
+
+    # --- Redis (optional) --------------------------------------------------------------
+    # When set, rate limits (and later presence and real-time fan-out) live in Redis so
+    # that several nodes share them.
+    redis_url: str = ""
+
+    # --- Security ----------------------------------------------------------------------
+    secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
+    access_token_ttl: timedelta = timedelta(minutes=15)
+    refresh_token_ttl: timedelta = timedelta(days=30)
+    invitation_ttl: timedelta = timedelta(days=7)
+    password_reset_ttl: timedelta = timedelta(hours=1)
+    # argon2id cost. The defaults follow RFC 9106's second recommendation; tests lower them.
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
+    # Whether anyone may create a workspace with POST /api/v1/auth/signup.
+    allow_signup: bool = False
+
+    # --- Rate limits (attempts per window) ---------------------------------------------
+    login_limit_per_account: int = 10
+    login_limit_per_ip: int = 50
+    reset_limit_per_account: int = 5
+    reset_limit_per_ip: int = 20
+    signup_limit_per_ip: int = 10
+    rate_limit_window: timedelta = timedelta(minutes=15)
+
+    # --- Jobs --------------------------------------------------------------------------
+    # Run the job dispatcher inside `helpline serve`. Turn off when `helpline worker`
+    # processes run the jobs.
+    run_jobs_in_web: bool = True
+    job_concurrency: int = 4
+    job_poll_interval: timedelta = timedelta(seconds=1)
+    # A running job's claim expires after this long without a heartbeat, and another worker
+    # takes it over: this is how jobs survive a crashed worker.
+    job_lease: timedelta = timedelta(seconds=60)
+    # Test and plugin job modules the worker imports, besides helpline.tasks.
+    extra_task_modules: list[str] = []
+
+    # --- Email -------------------------------------------------------------------------
+    # Without an SMTP host, emails are written to the log and kept in the outbox table.
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_starttls: bool = True
+    smtp_timeout: timedelta = timedelta(seconds=20)
+    mail_from: str = "Helpline <no-reply@localhost>"
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_driver(cls, value: str) -> str:
+        if value and not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError(
+                "HELPLINE_DATABASE_URL must start with sqlite+aiosqlite:// or "
+                "postgresql+asyncpg://"
+            )
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'helpline.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    def check_production_ready(self) -> list[str]:
+        """Problems that make these settings unsafe to serve real users with."""
+        problems = []
+        if self.secret_key.get_secret_value() == DEV_SECRET_KEY:
+            problems.append("HELPLINE_SECRET_KEY is the development default; set a long random value.")
+        if len(self.secret_key.get_secret_value()) < 32:
+            problems.append("HELPLINE_SECRET_KEY must be at least 32 characters long.")
+        return problems
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,126 @@
+"""Members of a workspace: roles, capacity, availability, removal.
+
+Role rules: owners and admins manage members, but only an owner may make, change or remove
+an owner, and a workspace always keeps at least one owner.
+"""
+
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from helpline.audit import service as audit
+from helpline.auth import service as auth
+from helpline.auth.models import User
+from helpline.auth.principals import MemberPrincipal, Principal, WorkspacePrincipal
+from helpline.core.errors import Conflict, PermissionDenied
+from helpline.tenancy.models import Availability, Membership, Role, Workspace
+from helpline.tenancy.repository import MembershipRepository
+
+LAST_OWNER = "A workspace must keep at least one owner: make someone else owner first."
+
+
+async def add_member(
+    session: AsyncSession, actor: Principal | None, workspace: Workspace, user: User, role: Role
+) -> Membership:
+    members = MembershipRepository(session, workspace_id=workspace.id)
+    if await members.get_for_user(user.id) is not None:
+        raise Conflict(f"{user.email} is already a member of this workspace.")
+    membership = Membership(workspace_id=workspace.id, user_id=user.id, role=role)
+    session.add(membership)
+    await session.flush()
+    audit.record(
+        session,
+        actor,
+        workspace_id=workspace.id,
+        action="member.added",
+        target_type="member",
+        target_id=membership.id,
+        data={"email": user.email, "role": role.value},
+    )
+    return membership
+
+
+async def list_members(
+    session: AsyncSession, principal: WorkspacePrincipal
+) -> Sequence[tuple[Membership, User]]:
+    members = MembershipRepository(session, workspace_id=principal.workspace_id)
+    rows = await session.execute(members.with_users().order_by(User.name, Membership.id))
+    return [(row[0], row[1]) for row in rows.all()]
+
+
+def _check_may_manage(actor: WorkspacePrincipal, target_role: Role, new_role: Role | None) -> None:
+    touches_owner = target_role == Role.owner or new_role == Role.owner
+    actor_is_owner = isinstance(actor, MemberPrincipal) and actor.role == Role.owner
+    if touches_owner and not actor_is_owner:
+        raise PermissionDenied("Only an owner can grant, change or remove the owner role.")
+
+
+async def update_member(
+    session: AsyncSession,
+    actor: WorkspacePrincipal,
+    membership: Membership,
+    *,
+    role: Role | None = None,
+    capacity: int | None = None,
+) -> Membership:
+    members = MembershipRepository(session, workspace_id=membership.workspace_id)
+    if role is not None and role != membership.role:
+        _check_may_manage(actor, membership.role, role)
+        if membership.role == Role.owner and await members.count_owners() <= 1:
+            raise Conflict(LAST_OWNER)
+        audit.record(
+            session,
+            actor,
+            workspace_id=membership.workspace_id,
+            action="member.role_changed",
+            target_type="member",
+            target_id=membership.id,
+            data={"from": membership.role.value, "to": role.value},
+        )
+        membership.role = role
+    if capacity is not None and capacity != membership.capacity:
+        audit.record(
+            session,
+            actor,
+            workspace_id=membership.workspace_id,
+            action="member.capacity_changed",
+            target_type="member",
+            target_id=membership.id,
+            data={"from": membership.capacity, "to": capacity},
+        )
+        membership.capacity = capacity
+    await session.flush()
+    return membership
+
+
+async def remove_member(
+    session: AsyncSession, actor: WorkspacePrincipal, membership: Membership, user: User
+) -> None:
+    """Remove the member and end their sessions in this workspace at once."""
+    _check_may_manage(actor, membership.role, None)
+    members = MembershipRepository(session, workspace_id=membership.workspace_id)
+    if membership.role == Role.owner and await members.count_owners() <= 1:
+        raise Conflict(LAST_OWNER)
+    await auth.revoke_member_sessions(session, user.id, membership.workspace_id)
+    await session.delete(membership)
+    audit.record(
+        session,
+        actor,
+        workspace_id=membership.workspace_id,
+        action="member.removed",
+        target_type="member",
+        target_id=membership.id,
+        data={"email": user.email, "role": membership.role.value},
+    )
+
+
+async def set_availability(
+    session: AsyncSession, actor: MemberPrincipal, availability: Availability
+) -> Membership:
+    """A member sets their own availability (assignment reads it)."""
+    membership = await session.get(Membership, actor.membership_id)
+    if membership is None:
+        raise Conflict("You are no longer a member of this workspace.")
+    membership.availability = availability
+    await session.flush()
+    return membership

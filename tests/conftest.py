@@ -1,0 +1,124 @@
+"""Test fixtures: a real database (SQLite, or PostgreSQL when HELPLINE_TEST_DATABASE_URL is
+set), migrated once per run with the real migrations, and emptied after every test.
+
+Tests commit for real, because the job queue and crash tests need other sessions and other
+processes to see their data; isolation between tests comes from emptying every table after
+each test instead of rolling back one outer transaction (see docs/architecture.md, Tests).
+"""
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from helpline.app import create_app
+from helpline.core import migrate
+from helpline.core.runtime import Runtime, create_runtime
+from helpline.core.unit_of_work import unit_of_work
+from helpline.models import Base
+from helpline.settings import Environment, Settings
+
+TEST_DATABASE_URL = os.environ.get("HELPLINE_TEST_DATABASE_URL", "")
+TEST_REDIS_URL = os.environ.get("HELPLINE_TEST_REDIS_URL", "")
+
+
+def make_settings(data_dir: Path, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "environment": Environment.testing,
+        "data_dir": data_dir,
+        "database_url": TEST_DATABASE_URL,
+        "secret_key": "test-secret-key-that-is-long-enough-0123456789",
+        # Cheap argon2 parameters: the suite hashes many passwords.
+        "argon2_time_cost": 1,
+        "argon2_memory_kib": 1024,
+        "run_jobs_in_web": False,
+        "job_poll_interval": timedelta(milliseconds=50),
+        "log_level": "WARNING",
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("helpline-data")
+
+
+@pytest.fixture(scope="session")
+def migrated(data_dir: Path) -> Path:
+    """Apply the real migrations once per run."""
+    settings = make_settings(data_dir)
+    if not settings.is_sqlite:
+        asyncio.run(_drop_everything(settings))
+    migrate.upgrade(settings)
+    return data_dir
+
+
+async def _drop_everything(settings: Settings) -> None:
+    runtime = create_runtime(settings)
+    async with runtime.engine.begin() as connection:
+        await connection.execute(text("DROP SCHEMA public CASCADE"))
+        await connection.execute(text("CREATE SCHEMA public"))
+    await runtime.close()
+
+
+@pytest.fixture
+def settings(migrated: Path) -> Settings:
+    return make_settings(migrated)
+
+
+@pytest.fixture
+async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
+    runtime = create_runtime(settings)
+    try:
+        yield runtime
+    finally:
+        await _empty_tables(runtime)
+        await runtime.close()
+
+
+async def _empty_tables(runtime: Runtime) -> None:
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    async with runtime.engine.begin() as connection:
+        if runtime.settings.is_sqlite:
+            for name in tables:
+                await connection.execute(text(f'DELETE FROM "{name}"'))  # noqa: S608 (table names are ours)
+        else:
+            quoted = ", ".join(f'"{name}"' for name in tables)
+            await connection.execute(text(f"TRUNCATE {quoted} CASCADE"))
+
+
+@pytest.fixture
+async def session(runtime: Runtime) -> AsyncIterator[AsyncSession]:
+    """A unit of work that commits at the end of the test (for arranging data)."""
+    async with unit_of_work(runtime.sessionmaker) as session:
+        yield session
+
+
+@pytest.fixture
+def app(settings: Settings) -> FastAPI:
+    return create_app(settings)
+
+
+@pytest.fixture
+async def client(app: FastAPI, runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client on the app, its lifespan running. The app gets its own runtime, and
+    `runtime` (requested first) empties the tables after the test."""
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 50000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield client
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    if not TEST_REDIS_URL:
+        pytest.fail("HELPLINE_TEST_REDIS_URL is not set: run the suite with `make test`.")
+    yield TEST_REDIS_URL
