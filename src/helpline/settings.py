@@ -7,8 +7,9 @@ from datetime import timedelta
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import BeforeValidator, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -17,6 +18,19 @@ class Environment(StrEnum):
     testing = "testing"
     production = "production"
 
+
+def _seconds_or_iso(value: object) -> object:
+    # Environment values are strings: read "900" or "0.5" as seconds, as people write them.
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return value
+
+
+# A duration from seconds ("900", "0.5") or ISO 8601 ("PT15M").
+Duration = Annotated[timedelta, BeforeValidator(_seconds_or_iso)]
 
 DEV_SECRET_KEY = "helpline-development-secret-key-change-me-0000"  # noqa: S105 (dev-only default)
 
@@ -53,10 +67,10 @@ class Settings(BaseSettings):
 
     # --- Security ----------------------------------------------------------------------
     secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
-    access_token_ttl: timedelta = timedelta(minutes=15)
-    refresh_token_ttl: timedelta = timedelta(days=30)
-    invitation_ttl: timedelta = timedelta(days=7)
-    password_reset_ttl: timedelta = timedelta(hours=1)
+    access_token_ttl: Duration = timedelta(minutes=15)
+    refresh_token_ttl: Duration = timedelta(days=30)
+    invitation_ttl: Duration = timedelta(days=7)
+    password_reset_ttl: Duration = timedelta(hours=1)
     # argon2id cost. The defaults follow RFC 9106's second recommendation; tests lower them.
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
@@ -69,17 +83,17 @@ class Settings(BaseSettings):
     reset_limit_per_account: int = 5
     reset_limit_per_ip: int = 20
     signup_limit_per_ip: int = 10
-    rate_limit_window: timedelta = timedelta(minutes=15)
+    rate_limit_window: Duration = timedelta(minutes=15)
 
     # --- Jobs --------------------------------------------------------------------------
     # Run the job dispatcher inside `helpline serve`. Turn off when `helpline worker`
     # processes run the jobs.
     run_jobs_in_web: bool = True
     job_concurrency: int = 4
-    job_poll_interval: timedelta = timedelta(seconds=1)
+    job_poll_interval: Duration = timedelta(seconds=1)
     # A running job's claim expires after this long without a heartbeat, and another worker
     # takes it over: this is how jobs survive a crashed worker.
-    job_lease: timedelta = timedelta(seconds=60)
+    job_lease: Duration = timedelta(seconds=60)
     # Test and plugin job modules the worker imports, besides helpline.tasks.
     extra_task_modules: list[str] = []
 
@@ -90,7 +104,7 @@ class Settings(BaseSettings):
     smtp_username: str = ""
     smtp_password: SecretStr = SecretStr("")
     smtp_starttls: bool = True
-    smtp_timeout: timedelta = timedelta(seconds=20)
+    smtp_timeout: Duration = timedelta(seconds=20)
     mail_from: str = "Helpline <no-reply@localhost>"
 
     @field_validator("database_url")
@@ -98,8 +112,7 @@ class Settings(BaseSettings):
     def _known_driver(cls, value: str) -> str:
         if value and not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError(
-                "HELPLINE_DATABASE_URL must start with sqlite+aiosqlite:// or "
-                "postgresql+asyncpg://"
+                "HELPLINE_DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://"
             )
         return value
 
@@ -117,7 +130,9 @@ class Settings(BaseSettings):
         """Problems that make these settings unsafe to serve real users with."""
         problems = []
         if self.secret_key.get_secret_value() == DEV_SECRET_KEY:
-            problems.append("HELPLINE_SECRET_KEY is the development default; set a long random value.")
+            problems.append(
+                "HELPLINE_SECRET_KEY is the development default; set a long random value."
+            )
         if len(self.secret_key.get_secret_value()) < 32:
             problems.append("HELPLINE_SECRET_KEY must be at least 32 characters long.")
         return problems

@@ -1,0 +1,8 @@
+"""The job registry: importing this module registers every domain's `@job` handlers.
+
+The worker imports it by name (jobs never import domains); add each new domain's tasks here.
+"""
+
+from helpline.mail import tasks as mail_tasks
+
+__all__ = ["mail_tasks"]
