@@ -8,7 +8,7 @@ each test instead of rolling back one outer transaction (see docs/architecture.m
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -107,18 +107,51 @@ def app(settings: Settings) -> FastAPI:
     return create_app(settings)
 
 
+# Keys and values that must never leave the server (RELIABILITY.md, Isolation 7).
+FORBIDDEN_KEYS = {"password_hash", "token_hash", "key_hash", "secret_key", "smtp_password"}
+FORBIDDEN_VALUE_MARKERS = ("$argon2",)
+
+
+def find_secrets(document: object, path: str = "$") -> list[str]:
+    found: list[str] = []
+    if isinstance(document, dict):
+        for key, value in document.items():
+            if key in FORBIDDEN_KEYS:
+                found.append(f"{path}.{key}")
+            found += find_secrets(value, f"{path}.{key}")
+    elif isinstance(document, list):
+        for index, value in enumerate(document):
+            found += find_secrets(value, f"{path}[{index}]")
+    elif isinstance(document, str) and any(m in document for m in FORBIDDEN_VALUE_MARKERS):
+        found.append(path)
+    return found
+
+
+async def _scan_for_secrets(response: httpx.Response) -> None:
+    if not response.headers.get("content-type", "").startswith("application/json"):
+        return
+    await response.aread()
+    leaks = find_secrets(response.json())
+    assert not leaks, f"{response.request.method} {response.request.url} leaked {leaks}"
+
+
 @pytest.fixture
 async def client(app: FastAPI, runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client on the app, its lifespan running. The app gets its own runtime, and
-    `runtime` (requested first) empties the tables after the test."""
+    `runtime` (requested first) empties the tables after the test. Every JSON response is
+    scanned for secrets."""
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 50000))
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        async with httpx.AsyncClient(
+            transport=transport,
+            base_url="http://testserver",
+            event_hooks={"response": [_scan_for_secrets]},
+        ) as client:
             yield client
 
 
 @pytest.fixture
-def redis_url() -> Iterator[str]:
+def redis_url() -> str:
     if not TEST_REDIS_URL:
         pytest.fail("HELPLINE_TEST_REDIS_URL is not set: run the suite with `make test`.")
-    yield TEST_REDIS_URL
+    return TEST_REDIS_URL

@@ -86,7 +86,9 @@ def example_body(route: APIRoute) -> dict[str, Any] | None:
     if model is None:
         return None
     examples = (model.model_config.get("json_schema_extra") or {}).get("examples")  # type: ignore[union-attr]
-    assert examples, f"{model.__name__} needs a json_schema_extra example for the sweep and the docs"
+    assert examples, (
+        f"{model.__name__} needs a json_schema_extra example for the sweep and the docs"
+    )
     return dict(examples[0])
 
 
@@ -158,11 +160,16 @@ def test_every_id_kind_is_known() -> None:
 AUTHENTICATED = [(rid, r) for rid, r in zip(ROUTE_IDS, ROUTES, strict=True) if authenticator_of(r)]
 
 
-@pytest.mark.parametrize(("route_id", "route"), AUTHENTICATED, ids=[rid for rid, _ in AUTHENTICATED])
+@pytest.mark.parametrize(
+    ("route_id", "route"), AUTHENTICATED, ids=[rid for rid, _ in AUTHENTICATED]
+)
 async def test_anonymous_and_forged_get_401(
     client: httpx.AsyncClient, world: World, route_id: str, route: APIRoute
 ) -> None:
-    ids = {name: ID_BUILDERS.get(name, lambda t: t.workspace.id)(world.a) for name in _path_params(route)}
+    ids = {
+        name: ID_BUILDERS.get(name, lambda t: t.workspace.id)(world.a)
+        for name in _path_params(route)
+    }
     forged = {
         "none": {},
         "garbage": {"Authorization": "Bearer not-a-token"},
@@ -191,13 +198,18 @@ def _refused_principals(world: World, auth: Authenticator) -> dict[str, dict[str
     return refused
 
 
-@pytest.mark.parametrize(("route_id", "route"), AUTHENTICATED, ids=[rid for rid, _ in AUTHENTICATED])
+@pytest.mark.parametrize(
+    ("route_id", "route"), AUTHENTICATED, ids=[rid for rid, _ in AUTHENTICATED]
+)
 async def test_wrong_role_is_refused_without_side_effect(
     client: httpx.AsyncClient, runtime: Runtime, world: World, route_id: str, route: APIRoute
 ) -> None:
     auth = authenticator_of(route)
     assert auth is not None
-    ids = {name: ID_BUILDERS.get(name, lambda t: t.workspace.id)(world.a) for name in _path_params(route)}
+    ids = {
+        name: ID_BUILDERS.get(name, lambda t: t.workspace.id)(world.a)
+        for name in _path_params(route)
+    }
     before = await snapshot(runtime)
     for label, headers in _refused_principals(world, auth).items():
         response = await _call(client, route, headers, ids, example_body(route))
@@ -241,7 +253,9 @@ async def test_other_workspace_gets_404_like_a_missing_id(
 
     async def call_with(headers: dict[str, str], chosen: dict[str, uuid.UUID]) -> httpx.Response:
         ids = {name: chosen[name] for name in path_slots}
-        full_body = None if body is None else {**body, **{k: str(chosen[k]) for k in _id_fields(body)}}
+        full_body = (
+            None if body is None else {**body, **{k: str(chosen[k]) for k in _id_fields(body)}}
+        )
         return await _call(client, route, headers, ids, full_body)
 
     victim = {slot: ID_BUILDERS[slot](world.a) for slot in slots}
@@ -252,7 +266,9 @@ async def test_other_workspace_gets_404_like_a_missing_id(
         attempts = [(victim, {slot: uuid.uuid4() for slot in slots})]
         # ... and, where a route takes several ids, each one alone from the victim.
         if len(slots) > 1:
-            attempts += [({**own, slot: victim[slot]}, {**own, slot: uuid.uuid4()}) for slot in slots]
+            attempts += [
+                ({**own, slot: victim[slot]}, {**own, slot: uuid.uuid4()}) for slot in slots
+            ]
         for attack_ids, control_ids in attempts:
             attack = await call_with(headers, attack_ids)
             control = await call_with(headers, control_ids)

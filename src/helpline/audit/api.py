@@ -26,5 +26,7 @@ async def list_audit_events(
     action: Annotated[str | None, Query(max_length=64, description="e.g. member.removed")] = None,
 ) -> Page[AuditEventRead]:
     """Administrative actions in the workspace, newest first (owners and admins)."""
-    events, next_cursor = await audit.list_events(session, principal.workspace_id, page, action=action)
+    events, next_cursor = await audit.list_events(
+        session, principal.workspace_id, page, action=action
+    )
     return Page(items=[AuditEventRead.model_validate(e) for e in events], next_cursor=next_cursor)

@@ -27,17 +27,24 @@ from helpline.auth.schemas import (
     TokenResponse,
 )
 from helpline.core.deps import RateLimiterDep, SessionDep, SettingsDep
-from helpline.core.errors import Conflict, Gone, NotAuthenticated, NotFound, RateLimited
+from helpline.core.errors import (
+    Conflict,
+    Gone,
+    NotAuthenticated,
+    NotFound,
+    RateLimited,
+    responses,
+)
 from helpline.tenancy import service as tenancy
 from helpline.tenancy.repository import UserMemberships
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
 Manager = Annotated[MemberPrincipal, Depends(MemberAuth(MANAGER_ROLES))]
 
-AUTH_ERRORS = {401: NotAuthenticated.schema(), 429: RateLimited.schema()}
+AUTH_ERRORS = responses(NotAuthenticated, RateLimited)
 
 
-@router.post("/auth/login", responses={**AUTH_ERRORS, 409: Conflict.schema()})
+@router.post("/auth/login", responses=responses(NotAuthenticated, RateLimited, Conflict))
 async def login(
     body: LoginRequest, session: SessionDep, settings: SettingsDep, limiter: RateLimiterDep
 ) -> TokenResponse:
@@ -59,7 +66,9 @@ async def refresh(
 ) -> TokenResponse | JSONResponse:
     """Exchange a refresh token for a new token pair (public). Each refresh token works once."""
     try:
-        return TokenResponse.from_pair(await auth.refresh(session, settings, refresh_token=body.refresh_token))
+        return TokenResponse.from_pair(
+            await auth.refresh(session, settings, refresh_token=body.refresh_token)
+        )
     except auth.RefreshTokenReused as exc:
         # Returned, not raised, so that the unit of work commits the session's revocation.
         return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers)
@@ -99,7 +108,7 @@ async def request_password_reset(
 @router.post(
     "/auth/password-reset/confirm",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses={410: Gone.schema()},
+    responses=responses(Gone),
 )
 async def confirm_password_reset(
     body: PasswordResetConfirm, session: SessionDep, settings: SettingsDep
@@ -109,7 +118,7 @@ async def confirm_password_reset(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/auth/switch-workspace", responses={**AUTH_ERRORS, 404: NotFound.schema()})
+@router.post("/auth/switch-workspace", responses=responses(NotAuthenticated, NotFound))
 async def switch_workspace(
     body: SwitchWorkspace, principal: LoggedIn, session: SessionDep, settings: SettingsDep
 ) -> TokenResponse:
@@ -169,18 +178,24 @@ async def list_api_keys(principal: Manager, session: SessionDep) -> list[ApiKeyR
 
 
 @router.post("/api-keys", status_code=status.HTTP_201_CREATED)
-async def create_api_key(body: ApiKeyCreate, principal: Manager, session: SessionDep) -> ApiKeyCreated:
+async def create_api_key(
+    body: ApiKeyCreate, principal: Manager, session: SessionDep
+) -> ApiKeyCreated:
     """Create an API key (owners and admins). The secret is in this response only."""
-    api_key, secret = await auth.create_api_key(session, principal, name=body.name, scopes=body.scopes)
+    api_key, secret = await auth.create_api_key(
+        session, principal, name=body.name, scopes=body.scopes
+    )
     return ApiKeyCreated(**ApiKeyRead.model_validate(api_key).model_dump(), secret=secret)
 
 
 @router.delete(
     "/api-keys/{api_key_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses={404: NotFound.schema()},
+    responses=responses(NotFound),
 )
-async def delete_api_key(api_key_id: uuid.UUID, principal: Manager, session: SessionDep) -> Response:
+async def delete_api_key(
+    api_key_id: uuid.UUID, principal: Manager, session: SessionDep
+) -> Response:
     """Delete an API key (owners and admins); requests made with it fail from now on."""
     api_key = await access_api_key(session, principal, api_key_id)
     await auth.delete_api_key(session, principal, api_key)

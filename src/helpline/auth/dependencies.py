@@ -47,7 +47,9 @@ class Authenticator:
         self.scope = scope
         self.staff = staff
 
-    async def resolve(self, request: Request, session: SessionDep, settings: SettingsDep) -> Principal:
+    async def resolve(
+        self, request: Request, session: SessionDep, settings: SettingsDep
+    ) -> Principal:
         token = bearer_token(request)
         if token is None:
             raise NotAuthenticated()

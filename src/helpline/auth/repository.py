@@ -62,6 +62,13 @@ class PasswordResetRepository(Repository[PasswordReset]):
         statement = select(PasswordReset).where(PasswordReset.token_hash == token_hash)
         return (await self.session.scalars(statement.with_for_update())).first()
 
+    async def spend_all_for_user(self, user_id: uuid.UUID, *, at: datetime) -> None:
+        await self.session.execute(
+            update(PasswordReset)
+            .where(PasswordReset.user_id == user_id, PasswordReset.used_at.is_(None))
+            .values(used_at=at)
+        )
+
 
 class ApiKeyLookup(Repository[ApiKey]):
     """Finds a key by its secret across workspaces: the key itself names its workspace."""

@@ -17,7 +17,9 @@ Secret = Annotated[str, Field(min_length=10, max_length=200)]
 
 class LoginRequest(InputSchema):
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{"email": "owner@example.com", "password": "a long password"}]}
+        json_schema_extra={
+            "examples": [{"email": "owner@example.com", "password": "a long password"}]
+        }
     )
 
     email: EmailStr
@@ -27,7 +29,7 @@ class LoginRequest(InputSchema):
 
 
 class TokenResponse(Schema):
-    token_type: Literal["bearer"] = "bearer"
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 (the OAuth token type, not a secret)
     access_token: str
     access_token_expires_at: datetime
     refresh_token: str
@@ -54,7 +56,9 @@ class RefreshRequest(InputSchema):
 class PasswordChange(InputSchema):
     model_config = ConfigDict(
         json_schema_extra={
-            "examples": [{"current_password": "the old password", "new_password": "a new long password"}]
+            "examples": [
+                {"current_password": "the old password", "new_password": "a new long password"}
+            ]
         }
     )
 
@@ -70,7 +74,9 @@ class PasswordResetRequest(InputSchema):
 
 class PasswordResetConfirm(InputSchema):
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{"token": "secret-from-the-email", "new_password": "a long password"}]}
+        json_schema_extra={
+            "examples": [{"token": "secret-from-the-email", "new_password": "a long password"}]
+        }
     )
 
     token: Secret

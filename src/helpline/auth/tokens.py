@@ -18,7 +18,7 @@ from helpline.settings import Settings
 ALGORITHM = "HS256"
 ISSUER = "helpline"
 API_KEY_PREFIX = "hlk_"
-REFRESH_TOKEN_PREFIX = "hlr_"
+REFRESH_TOKEN_PREFIX = "hlr_"  # noqa: S105 (a prefix, not a secret)
 
 
 @dataclass(frozen=True, slots=True)

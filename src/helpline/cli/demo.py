@@ -62,7 +62,9 @@ def demo(
     """Set up the demo workspace (kept across runs), print its logins, and serve."""
     settings = load_settings()
     if settings.environment == Environment.production:
-        typer.secho("Error: the demo has well-known passwords; not in production.", fg="red", err=True)
+        typer.secho(
+            "Error: the demo has well-known passwords; not in production.", fg="red", err=True
+        )
         raise typer.Exit(1)
     migrate.upgrade(settings)
     workspace = run_in_unit_of_work(settings, _ensure_demo)
@@ -82,7 +84,7 @@ def outbox(limit: int = typer.Option(10, help="How many emails to show.")) -> No
     when no SMTP server is configured."""
     settings = load_settings()
 
-    async def work(runtime: Runtime, session: AsyncSession) -> list[str]:
+    async def work(_runtime: Runtime, session: AsyncSession) -> list[str]:
         emails = await mail.list_outbox(session, limit=limit)
         return [
             f"--- {e.created_at:%Y-%m-%d %H:%M:%S} UTC  {e.status.value}\n"

@@ -15,8 +15,8 @@ from helpline.jobs.worker import Worker
 
 
 def serve(
-    host: str = typer.Option(None, help="Address to bind (default: HELPLINE_HOST)."),
-    port: int = typer.Option(None, help="Port to bind (default: HELPLINE_PORT)."),
+    host: str | None = typer.Option(None, help="Address to bind (default: HELPLINE_HOST)."),
+    port: int | None = typer.Option(None, help="Port to bind (default: HELPLINE_PORT)."),
 ) -> None:
     """Serve the API (and, unless HELPLINE_RUN_JOBS_IN_WEB=false, run the jobs)."""
     settings = load_settings()
@@ -35,7 +35,9 @@ def serve(
 
 
 def worker(
-    concurrency: int = typer.Option(None, help="Jobs run at once (default: HELPLINE_JOB_CONCURRENCY)."),
+    concurrency: int = typer.Option(
+        None, help="Jobs run at once (default: HELPLINE_JOB_CONCURRENCY)."
+    ),
 ) -> None:
     """Run background jobs until stopped (SIGINT or SIGTERM finish the running jobs first)."""
     settings = load_settings()

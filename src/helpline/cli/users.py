@@ -28,7 +28,7 @@ def create(
     """Create a user account, optionally as a member of a workspace."""
     settings = load_settings()
 
-    async def work(runtime: Runtime, session: AsyncSession) -> str:
+    async def work(_runtime: Runtime, session: AsyncSession) -> str:
         user = await auth.create_user(
             session, settings, email=email, name=name, password=password, is_staff=staff
         )

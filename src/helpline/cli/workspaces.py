@@ -26,7 +26,7 @@ def create(
     """Create a workspace and its first owner."""
     settings = load_settings()
 
-    async def work(runtime: Runtime, session: AsyncSession) -> str:
+    async def work(_runtime: Runtime, session: AsyncSession) -> str:
         if owner_password and await UserRepository(session).get_by_email(owner_email) is None:
             await auth.create_user(
                 session,
@@ -43,5 +43,3 @@ def create(
         return f"Created workspace {ws.name} ({ws.slug}), widget key {ws.public_key}; {owner_email}: {how}."
 
     typer.echo(run_in_unit_of_work(settings, work))
-
-

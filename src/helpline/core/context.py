@@ -15,11 +15,12 @@ class Origin:
     user_agent: str = ""
 
 
-_current: ContextVar[Origin] = ContextVar("helpline_origin", default=Origin())
+_NOWHERE = Origin()
+_current: ContextVar[Origin | None] = ContextVar("helpline_origin", default=None)
 
 
 def current_origin() -> Origin:
-    return _current.get()
+    return _current.get() or _NOWHERE
 
 
 def set_origin(origin: Origin) -> None:

@@ -36,6 +36,11 @@ class AppError(Exception):
         return {"model": ErrorBody, "description": cls.default_detail}
 
 
+def responses(*errors: type[AppError]) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI `responses` of a route that can raise `errors`."""
+    return {error.status_code: error.schema() for error in errors}
+
+
 class BadRequest(AppError):
     status_code = 400
 

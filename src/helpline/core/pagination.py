@@ -56,7 +56,7 @@ PageParamsDep = Annotated[PageParams, Depends(_page_params)]
 
 async def paginate(
     session: AsyncSession,
-    statement: Select[tuple[T]],
+    statement: Select[T],
     *,
     id_column: InstrumentedAttribute[Any],
     params: PageParams,
@@ -71,4 +71,4 @@ async def paginate(
     if len(rows) <= params.limit:
         return rows, None
     page = rows[: params.limit]
-    return page, encode_cursor(page[-1].id)  # type: ignore[attr-defined]  # rows are id-bearing models
+    return page, encode_cursor(page[-1].id)  # type: ignore[attr-defined]  # T is an id-bearing model

@@ -61,9 +61,10 @@ class RedisRateLimiter:
         name = f"helpline:ratelimit:{key}"
         try:
             async with self._redis.pipeline(transaction=True) as pipe:
-                pipe.set(name, 0, ex=window_s, nx=True)
-                pipe.incr(name)
-                pipe.pttl(name)
+                # Pipeline commands are queued, not awaited; execute() sends them at once.
+                _ = pipe.set(name, 0, ex=window_s, nx=True)
+                _ = pipe.incr(name)
+                _ = pipe.pttl(name)
                 _, count, ttl_ms = await pipe.execute()
         except RedisError:
             log.warning("rate_limit_redis_unavailable", key=key)

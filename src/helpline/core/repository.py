@@ -9,6 +9,7 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from typing_extensions import override
 
 M = TypeVar("M", bound=Any)
 
@@ -19,11 +20,13 @@ class Repository(Generic[M]):
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    def base_statement(self) -> Select[tuple[M]]:
+    def base_statement(self) -> Select[M]:
         return select(self.model)
 
     async def get(self, id_: uuid.UUID) -> M | None:
-        return (await self.session.scalars(self.base_statement().where(self.model.id == id_))).first()
+        statement = self.base_statement().where(self.model.id == id_)
+        found: M | None = (await self.session.scalars(statement)).first()
+        return found
 
     def add(self, obj: M) -> M:
         self.session.add(obj)
@@ -38,5 +41,6 @@ class TenantRepository(Repository[M]):
         super().__init__(session)
         self.workspace_id = workspace_id
 
-    def base_statement(self) -> Select[tuple[M]]:
+    @override
+    def base_statement(self) -> Select[M]:
         return select(self.model).where(self.model.workspace_id == self.workspace_id)

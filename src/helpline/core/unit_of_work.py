@@ -28,7 +28,9 @@ def after_commit(session: AsyncSession, hook: AfterCommitHook) -> None:
 
 
 @asynccontextmanager
-async def unit_of_work(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+async def unit_of_work(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncSession]:
     async with sessionmaker() as session:
         try:
             yield session
@@ -46,4 +48,6 @@ async def _run_hooks(session: AsyncSession) -> None:
         try:
             await hook()
         except Exception:
-            log.exception("after_commit_hook_failed", hook=getattr(hook, "__qualname__", repr(hook)))
+            log.exception(
+                "after_commit_hook_failed", hook=getattr(hook, "__qualname__", repr(hook))
+            )

@@ -7,10 +7,25 @@ from fastapi import APIRouter, Depends, Query, Response, status
 
 from helpline.auth.dependencies import AnyMember, WorkspaceAuth
 from helpline.auth.models import User
-from helpline.auth.principals import ALL_ROLES, MANAGER_ROLES, ApiKeyPrincipal, MemberPrincipal, Scope
+from helpline.auth.principals import (
+    ALL_ROLES,
+    MANAGER_ROLES,
+    ApiKeyPrincipal,
+    MemberPrincipal,
+    Scope,
+)
 from helpline.auth.schemas import TokenResponse
 from helpline.core.deps import RateLimiterDep, SessionDep, SettingsDep
-from helpline.core.errors import Conflict, Gone, NotFound, PermissionDenied
+from helpline.core.errors import (
+    BadRequest,
+    Conflict,
+    Gone,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+    responses,
+)
 from helpline.tenancy import service as tenancy
 from helpline.tenancy.access import access_invitation, access_member, access_team
 from helpline.tenancy.models import Membership, Team, Workspace
@@ -43,8 +58,8 @@ MembersWriter = Annotated[Principal, Depends(WorkspaceAuth(MANAGER_ROLES, Scope.
 TeamsReader = Annotated[Principal, Depends(WorkspaceAuth(ALL_ROLES, Scope.teams_read))]
 TeamsWriter = Annotated[Principal, Depends(WorkspaceAuth(MANAGER_ROLES, Scope.teams_write))]
 
-NOT_FOUND = {404: NotFound.schema()}
-WRITE_ERRORS = {404: NotFound.schema(), 403: PermissionDenied.schema(), 409: Conflict.schema()}
+NOT_FOUND = responses(NotFound)
+WRITE_ERRORS = responses(NotFound, PermissionDenied, Conflict)
 
 
 async def workspace_read(session: SessionDep, workspace: Workspace) -> WorkspaceRead:
@@ -117,7 +132,9 @@ async def list_members(principal: MembersReader, session: SessionDep) -> list[Me
 
 
 @router.get("/members/{member_id}", responses=NOT_FOUND)
-async def get_member(member_id: uuid.UUID, principal: MembersReader, session: SessionDep) -> MemberRead:
+async def get_member(
+    member_id: uuid.UUID, principal: MembersReader, session: SessionDep
+) -> MemberRead:
     """One member of the workspace."""
     return _member_read(*await access_member(session, principal, member_id))
 
@@ -128,12 +145,18 @@ async def update_member(
 ) -> MemberRead:
     """Change a member's role or capacity (owners and admins; only owners touch owners)."""
     membership, user = await access_member(session, principal, member_id)
-    await tenancy.update_member(session, principal, membership, role=body.role, capacity=body.capacity)
+    await tenancy.update_member(
+        session, principal, membership, role=body.role, capacity=body.capacity
+    )
     return _member_read(membership, user)
 
 
-@router.delete("/members/{member_id}", status_code=status.HTTP_204_NO_CONTENT, responses=WRITE_ERRORS)
-async def remove_member(member_id: uuid.UUID, principal: MembersWriter, session: SessionDep) -> Response:
+@router.delete(
+    "/members/{member_id}", status_code=status.HTTP_204_NO_CONTENT, responses=WRITE_ERRORS
+)
+async def remove_member(
+    member_id: uuid.UUID, principal: MembersWriter, session: SessionDep
+) -> Response:
     """Remove a member; their sessions in this workspace end at once."""
     membership, user = await access_member(session, principal, member_id)
     await tenancy.remove_member(session, principal, membership, user)
@@ -158,7 +181,9 @@ async def list_teams(principal: TeamsReader, session: SessionDep) -> list[TeamRe
 @router.post("/teams", status_code=status.HTTP_201_CREATED, responses=WRITE_ERRORS)
 async def create_team(body: TeamCreate, principal: TeamsWriter, session: SessionDep) -> TeamRead:
     """Create a team (owners and admins)."""
-    team = await tenancy.create_team(session, principal, name=body.name, description=body.description)
+    team = await tenancy.create_team(
+        session, principal, name=body.name, description=body.description
+    )
     return _team_read(team, [])
 
 
@@ -175,7 +200,9 @@ async def update_team(
 ) -> TeamRead:
     """Rename a team or change its description (owners and admins)."""
     team = await access_team(session, principal, team_id)
-    await tenancy.update_team(session, principal, team, name=body.name, description=body.description)
+    await tenancy.update_team(
+        session, principal, team, name=body.name, description=body.description
+    )
     return _team_read(team, await tenancy.team_member_ids(session, team))
 
 
@@ -240,7 +267,7 @@ async def revoke_invitation(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/invitations/preview", responses={410: Gone.schema()})
+@router.post("/invitations/preview", responses=responses(Gone))
 async def preview_invitation(body: InvitationToken, session: SessionDep) -> InvitationPreview:
     """What an invitation link is for, before accepting it (public; needs the link's token)."""
     invitation, workspace, user = await tenancy.find_usable(session, body.token)
@@ -253,7 +280,10 @@ async def preview_invitation(body: InvitationToken, session: SessionDep) -> Invi
     )
 
 
-@router.post("/invitations/accept", responses={410: Gone.schema()})
+@router.post(
+    "/invitations/accept",
+    responses=responses(BadRequest, NotAuthenticated, Conflict, Gone, RateLimited),
+)
 async def accept_invitation(
     body: InvitationAccept, session: SessionDep, settings: SettingsDep, limiter: RateLimiterDep
 ) -> TokenResponse:

@@ -54,7 +54,9 @@ class Membership(IdMixin, TimestampMixin, WorkspaceScoped, Base):
     __tablename__ = "memberships"
     __table_args__ = (UniqueConstraint("workspace_id", "user_id"),)
 
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
     role: Mapped[Role]
     availability: Mapped[Availability] = mapped_column(default=Availability.offline)
     # Most conversations this member works on at once; assignment skips members at capacity.

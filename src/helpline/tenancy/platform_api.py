@@ -9,12 +9,12 @@ from pydantic import ConfigDict, EmailStr, Field
 
 from helpline.auth.dependencies import Staff
 from helpline.core.deps import SessionDep, SettingsDep
-from helpline.core.errors import Conflict, NotFound
+from helpline.core.errors import Conflict, NotFound, responses
 from helpline.core.pagination import PageParamsDep
 from helpline.core.schemas import InputSchema, Page, Schema
 from helpline.tenancy import service as tenancy
-from helpline.tenancy.models import WorkspaceStatus
 from helpline.tenancy.api import workspace_read
+from helpline.tenancy.models import WorkspaceStatus
 from helpline.tenancy.schemas import Slug, WorkspaceRead
 
 router = APIRouter(prefix="/api/v1/platform", tags=["platform"])
@@ -51,16 +51,16 @@ class ProvisionedRead(Schema):
 
 @router.get("/workspaces")
 async def list_workspaces(
-    principal: Staff, session: SessionDep, page: PageParamsDep
+    _staff: Staff, session: SessionDep, page: PageParamsDep
 ) -> Page[WorkspaceRead]:
     """Every workspace on this installation (staff)."""
     workspaces, next_cursor = await tenancy.list_workspaces(session, page)
-    return Page(items=[await workspace_read(session, w) for w in workspaces], next_cursor=next_cursor)
+    return Page(
+        items=[await workspace_read(session, w) for w in workspaces], next_cursor=next_cursor
+    )
 
 
-@router.post(
-    "/workspaces", status_code=status.HTTP_201_CREATED, responses={409: Conflict.schema()}
-)
+@router.post("/workspaces", status_code=status.HTTP_201_CREATED, responses=responses(Conflict))
 async def create_workspace(
     body: PlatformWorkspaceCreate, principal: Staff, session: SessionDep, settings: SettingsDep
 ) -> ProvisionedRead:
@@ -82,13 +82,15 @@ async def create_workspace(
     )
 
 
-@router.get("/workspaces/{workspace_id}", responses={404: NotFound.schema()})
-async def get_workspace(workspace_id: uuid.UUID, principal: Staff, session: SessionDep) -> WorkspaceRead:
+@router.get("/workspaces/{workspace_id}", responses=responses(NotFound))
+async def get_workspace(
+    workspace_id: uuid.UUID, _staff: Staff, session: SessionDep
+) -> WorkspaceRead:
     """One workspace (staff)."""
     return await workspace_read(session, await tenancy.get_workspace(session, workspace_id))
 
 
-@router.patch("/workspaces/{workspace_id}", responses={404: NotFound.schema()})
+@router.patch("/workspaces/{workspace_id}", responses=responses(NotFound))
 async def update_workspace(
     workspace_id: uuid.UUID, body: PlatformWorkspaceUpdate, principal: Staff, session: SessionDep
 ) -> WorkspaceRead:

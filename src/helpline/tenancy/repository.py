@@ -4,6 +4,7 @@ import uuid
 from collections.abc import Sequence
 
 from sqlalchemy import Select, delete, func, select
+from typing_extensions import override
 
 from helpline.auth.models import User
 from helpline.core.repository import Repository, TenantRepository
@@ -34,7 +35,7 @@ class WorkspaceLookup(Repository[Workspace]):
         )
         return (await self.session.scalars(statement)).first()
 
-    def list_statement(self) -> Select[tuple[Workspace]]:
+    def list_statement(self) -> Select[Workspace]:
         return select(Workspace)
 
     async def domains_in_use(self, domains: list[str]) -> Sequence[WorkspaceDomain]:
@@ -63,7 +64,7 @@ class DomainRepository(TenantRepository[WorkspaceDomain]):
 class MembershipRepository(TenantRepository[Membership]):
     model = Membership
 
-    def with_users(self) -> Select[tuple[Membership, User]]:
+    def with_users(self) -> Select[Membership, User]:
         return (
             select(Membership, User)
             .join(User, User.id == Membership.user_id)
@@ -110,6 +111,7 @@ class UserMemberships(Repository[Membership]):
         )
         return [(row[0], row[1]) for row in (await self.session.execute(statement)).all()]
 
+    @override
     async def get(self, id_: uuid.UUID) -> Membership | None:
         return await self.session.get(Membership, id_)
 

@@ -11,7 +11,9 @@ from helpline.core.schemas import IDSchema, InputSchema, Schema, TimestampedSche
 from helpline.tenancy.models import Availability, Role, WorkspaceStatus
 
 Name = Annotated[str, Field(min_length=1, max_length=120)]
-Slug = Annotated[str, Field(min_length=2, max_length=63, pattern=r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])$")]
+Slug = Annotated[
+    str, Field(min_length=2, max_length=63, pattern=r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])$")
+]
 Password = Annotated[str, Field(min_length=1, max_length=256)]
 
 
@@ -136,7 +138,9 @@ class InvitationToken(InputSchema):
 class InvitationAccept(InputSchema):
     model_config = ConfigDict(
         json_schema_extra={
-            "examples": [{"token": "secret-from-the-email", "name": "Ada", "password": "a long password"}]
+            "examples": [
+                {"token": "secret-from-the-email", "name": "Ada", "password": "a long password"}
+            ]
         }
     )
 

@@ -52,9 +52,11 @@ async def authenticate_access_token(
         if not user.is_staff:
             raise NotAuthenticated(SESSION_ENDED)
         return StaffPrincipal(user_id=user.id, session_id=auth_session.id, label=user.email)
+    # Outer joins: no membership row means the person was removed. A membership implies its
+    # workspace (foreign key), so only the workspace's status is left to check.
     if membership is None:
         raise NotAuthenticated("You are no longer a member of this workspace.")
-    if workspace is None or workspace.status != WorkspaceStatus.active:
+    if workspace.status != WorkspaceStatus.active:
         raise NotAuthenticated("This workspace is suspended.")
     return MemberPrincipal(
         user_id=user.id,

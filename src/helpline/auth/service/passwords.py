@@ -73,7 +73,7 @@ async def change_password(
         raise NotAuthenticated("The current password is not correct.")
     check_password_strength(new_password, email=user.email)
     user.password_hash = await hash_password(settings, new_password)
-    await revoke_user_sessions(session, user.id)
+    await _end_sessions_and_reset_links(session, user)
     workspace_id = principal.workspace_id if isinstance(principal, MemberPrincipal) else None
     return await start_session(session, settings, user, workspace_id)
 
@@ -131,4 +131,11 @@ async def reset_password(
     check_password_strength(new_password, email=user.email)
     user.password_hash = await hash_password(settings, new_password)
     reset.used_at = utc_now()
+    await _end_sessions_and_reset_links(session, user)
+
+
+async def _end_sessions_and_reset_links(session: AsyncSession, user: User) -> None:
+    """After a new password, nothing issued for the old one may still work: every session
+    ends, and every reset link not yet used is spent (an older email must not undo it)."""
     await revoke_user_sessions(session, user.id)
+    await PasswordResetRepository(session).spend_all_for_user(user.id, at=utc_now())

@@ -101,7 +101,9 @@ async def start_session(
     return _issue_tokens(session, settings, auth_session)
 
 
-def _issue_tokens(session: AsyncSession, settings: Settings, auth_session: AuthSession) -> TokenPair:
+def _issue_tokens(
+    session: AsyncSession, settings: Settings, auth_session: AuthSession
+) -> TokenPair:
     refresh = new_secret(REFRESH_TOKEN_PREFIX)
     session.add(RefreshToken(session_id=auth_session.id, token_hash=hash_secret(refresh)))
     access, access_expires_at = issue_access_token(
@@ -155,8 +157,10 @@ async def _check_still_allowed(session: AsyncSession, auth_session: AuthSession)
         return
     membership = await UserMemberships(session).get_in(user.id, auth_session.workspace_id)
     workspace = await session.get(Workspace, auth_session.workspace_id)
-    if membership is None or workspace is None or workspace.status != WorkspaceStatus.active:
+    if membership is None or workspace is None:
         raise NotAuthenticated("You are no longer a member of this workspace.")
+    if workspace.status != WorkspaceStatus.active:
+        raise NotAuthenticated("This workspace is suspended.")
 
 
 def _is_live(auth_session: AuthSession) -> bool:
@@ -174,7 +178,9 @@ async def switch_workspace(
     user = await session.get(User, principal.user_id)
     workspace = await WorkspaceLookup(session).get_by_slug(workspace_slug)
     membership = (
-        await UserMemberships(session).get_in(principal.user_id, workspace.id) if workspace else None
+        await UserMemberships(session).get_in(principal.user_id, workspace.id)
+        if workspace
+        else None
     )
     if user is None or workspace is None or membership is None:
         raise NotFound("Workspace not found.")

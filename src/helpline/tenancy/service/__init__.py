@@ -1,7 +1,6 @@
 """Workspaces, members, teams, invitations. Import as `from helpline.tenancy import service as tenancy`."""
 
 from helpline.tenancy.service.invitations import accept, find_usable, invite, list_pending, revoke
-from helpline.tenancy.service.provisioning import Provisioned, provision_workspace, sign_up
 from helpline.tenancy.service.members import (
     add_member,
     list_members,
@@ -9,6 +8,7 @@ from helpline.tenancy.service.members import (
     set_availability,
     update_member,
 )
+from helpline.tenancy.service.provisioning import Provisioned, provision_workspace, sign_up
 from helpline.tenancy.service.teams import (
     add_team_member,
     create_team,
@@ -32,10 +32,8 @@ from helpline.tenancy.service.workspaces import (
 )
 
 __all__ = [
-    "Provisioned",
-    "provision_workspace",
-    "sign_up",
     "InvalidDomain",
+    "Provisioned",
     "accept",
     "add_member",
     "add_team_member",
@@ -52,11 +50,13 @@ __all__ = [
     "list_teams",
     "list_workspaces",
     "normalize_domain",
+    "provision_workspace",
     "remove_member",
     "remove_team_member",
     "revoke",
     "set_availability",
     "set_status",
+    "sign_up",
     "slugify",
     "team_member_ids",
     "update_member",

@@ -21,7 +21,7 @@ from helpline.core.security import hash_secret, new_secret, verify_password
 from helpline.core.time import utc_now
 from helpline.mail import service as mail
 from helpline.settings import Settings
-from helpline.tenancy.models import Invitation, Role, Workspace
+from helpline.tenancy.models import Invitation, Role, Workspace, WorkspaceStatus
 from helpline.tenancy.repository import InvitationLookup, InvitationRepository, MembershipRepository
 from helpline.tenancy.service.members import add_member
 
@@ -53,7 +53,9 @@ async def invite(
         email=email,
         role=role,
         token_hash=hash_secret(token),
-        invited_by_id=actor.user_id if isinstance(actor, MemberPrincipal | StaffPrincipal) else None,
+        invited_by_id=actor.user_id
+        if isinstance(actor, MemberPrincipal | StaffPrincipal)
+        else None,
         expires_at=utc_now() + settings.invitation_ttl,
     )
     session.add(invitation)
@@ -119,7 +121,9 @@ async def revoke(session: AsyncSession, actor: WorkspacePrincipal, invitation: I
         )
 
 
-async def find_usable(session: AsyncSession, token: str) -> tuple[Invitation, Workspace, User | None]:
+async def find_usable(
+    session: AsyncSession, token: str
+) -> tuple[Invitation, Workspace, User | None]:
     """The invitation behind a link, if it can still be accepted, with its invitee's account."""
     invitation = await InvitationLookup(session).get_by_hash_for_update(hash_secret(token))
     usable = (
@@ -152,6 +156,9 @@ async def accept(
         window_s=int(settings.rate_limit_window.total_seconds()),
     )
     invitation, workspace, user = await find_usable(session, token)
+    if workspace.status != WorkspaceStatus.active:
+        # Joining would hand out tokens that fail at once; the link stays usable for later.
+        raise Conflict("This workspace is suspended.")
     if user is None:
         if not name:
             raise BadRequest("Give your name to create your account.")

@@ -52,7 +52,9 @@ def _check_may_manage(actor: WorkspacePrincipal, target_role: Role, new_role: Ro
     touches_owner = target_role == Role.owner or new_role == Role.owner
     actor_is_owner = isinstance(actor, MemberPrincipal) and actor.role == Role.owner
     if touches_owner and not actor_is_owner:
-        raise PermissionDenied("Only an owner can grant, change or remove the owner role.")
+        raise PermissionDenied(
+            "Only an owner can grant the owner role, or change or remove an owner."
+        )
 
 
 async def update_member(
@@ -64,8 +66,9 @@ async def update_member(
     capacity: int | None = None,
 ) -> Membership:
     members = MembershipRepository(session, workspace_id=membership.workspace_id)
+    # Checked for any change, capacity included: only owners touch owners.
+    _check_may_manage(actor, membership.role, role)
     if role is not None and role != membership.role:
-        _check_may_manage(actor, membership.role, role)
         if membership.role == Role.owner and await members.count_owners() <= 1:
             raise Conflict(LAST_OWNER)
         audit.record(

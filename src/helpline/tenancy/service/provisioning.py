@@ -42,7 +42,9 @@ async def provision_workspace(
     if user is not None:
         membership = await add_member(session, actor, workspace, user, Role.owner)
         return Provisioned(workspace, membership, None)
-    invitation = await invite(session, settings, actor, workspace, email=owner_email, role=Role.owner)
+    invitation = await invite(
+        session, settings, actor, workspace, email=owner_email, role=Role.owner
+    )
     return Provisioned(workspace, None, invitation)
 
 

@@ -39,7 +39,9 @@ async def update_team(
     description: str | None,
 ) -> Team:
     if name is not None and name != team.name:
-        await _check_name_free(TeamRepository(session, workspace_id=team.workspace_id), name, team_id=team.id)
+        await _check_name_free(
+            TeamRepository(session, workspace_id=team.workspace_id), name, team_id=team.id
+        )
         team.name = name
     if description is not None:
         team.description = description
@@ -73,7 +75,9 @@ async def add_team_member(
     links = TeamMemberRepository(session, workspace_id=team.workspace_id)
     if await links.find(team.id, membership.id) is not None:
         return
-    session.add(TeamMember(workspace_id=team.workspace_id, team_id=team.id, membership_id=membership.id))
+    session.add(
+        TeamMember(workspace_id=team.workspace_id, team_id=team.id, membership_id=membership.id)
+    )
     await session.flush()
     _audit(session, actor, "team.member_added", team, {"member_id": str(membership.id)})
 
@@ -86,6 +90,7 @@ async def remove_team_member(
     if link is None:
         return
     await session.delete(link)
+    await session.flush()  # the caller reads the team's members next, and autoflush is off
     _audit(session, actor, "team.member_removed", team, {"member_id": str(membership.id)})
 
 

@@ -1,0 +1,70 @@
+"""The unit of work commits on success, rolls back on error, and runs after-commit hooks only
+when the data is durable."""
+
+import pytest
+from sqlalchemy import func, select
+
+from helpline.core.runtime import Runtime
+from helpline.core.unit_of_work import after_commit, unit_of_work
+from helpline.tenancy import service as tenancy
+from helpline.tenancy.models import Workspace
+
+
+async def _count(runtime: Runtime) -> int:
+    async with unit_of_work(runtime.sessionmaker) as session:
+        return int(
+            (await session.execute(select(func.count()).select_from(Workspace))).scalar_one()
+        )
+
+
+async def test_commit_then_hooks_in_order(runtime: Runtime) -> None:
+    calls: list[str] = []
+
+    async def first() -> None:
+        calls.append(f"first saw {await _count(runtime)}")
+
+    async def second() -> None:
+        calls.append("second")
+
+    async with unit_of_work(runtime.sessionmaker) as session:
+        await tenancy.create_workspace(session, None, name="Kept")
+        after_commit(session, first)
+        after_commit(session, second)
+        assert calls == []
+    # The hook ran after the commit: another session already sees the row.
+    assert calls == ["first saw 1", "second"]
+
+
+async def test_rollback_discards_rows_and_hooks(runtime: Runtime) -> None:
+    calls: list[str] = []
+
+    async def hook() -> None:
+        calls.append("ran")
+
+    async def failing_work() -> None:
+        async with unit_of_work(runtime.sessionmaker) as session:
+            await tenancy.create_workspace(session, None, name="Lost")
+            after_commit(session, hook)
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        await failing_work()
+    assert calls == []
+    assert await _count(runtime) == 0
+
+
+async def test_a_failing_hook_does_not_undo_or_hide_the_commit(runtime: Runtime) -> None:
+    calls: list[str] = []
+
+    async def broken() -> None:
+        raise ValueError("hook failed")
+
+    async def after() -> None:
+        calls.append("still ran")
+
+    async with unit_of_work(runtime.sessionmaker) as session:
+        await tenancy.create_workspace(session, None, name="Kept")
+        after_commit(session, broken)
+        after_commit(session, after)
+    assert calls == ["still ran"]
+    assert await _count(runtime) == 1
