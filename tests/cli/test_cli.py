@@ -3,12 +3,14 @@
 import asyncio
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner, Result
 
 from helpline.auth.models import User
 from helpline.cli import app
+from helpline.cli.demo import DEMO_LOGINS
 from helpline.core.runtime import Runtime
 from helpline.core.unit_of_work import unit_of_work
 from helpline.mail.models import OutboxEmail
@@ -104,14 +106,25 @@ async def test_errors_are_one_clear_line(cli_env: dict[str, str], runtime: Runti
     assert "Traceback" not in result.output
 
 
-async def test_demo_twice_keeps_the_data(cli_env: dict[str, str], runtime: Runtime) -> None:
+async def test_demo_twice_keeps_the_data_and_its_logins_work(
+    cli_env: dict[str, str], runtime: Runtime, client: httpx.AsyncClient
+) -> None:
     first = await invoke(cli_env, "demo", "--no-serve")
     second = await invoke(cli_env, "demo", "--no-serve")
     for output in (first, second):
-        assert "owner@demo.helpline.test" in output
-        assert "demo-agent-password" in output
+        for login in DEMO_LOGINS:
+            assert f"{login.email}" in output
+            assert login.password in output
     members = await _members(runtime, "demo")
     assert sorted(members.values()) == [Role.agent, Role.agent, Role.owner]
+    for login in DEMO_LOGINS:
+        response = await client.post(
+            "/api/v1/auth/login", json={"email": login.email, "password": login.password}
+        )
+        assert response.status_code == 200, response.text
+        token = response.json()["access_token"]
+        me = await client.get("/api/v1/members", headers={"Authorization": f"Bearer {token}"})
+        assert me.status_code == 200
 
 
 async def test_outbox_shows_emails(cli_env: dict[str, str], runtime: Runtime) -> None:

@@ -31,9 +31,9 @@ class DemoLogin:
 # Well-known passwords: the demo serves on loopback for one person trying Helpline out, and
 # `helpline demo` refuses to run in production.
 DEMO_LOGINS = (
-    DemoLogin("owner@demo.helpline.test", "demo-owner-password", "Olivia Owner", Role.owner),
-    DemoLogin("ada@demo.helpline.test", "demo-agent-password", "Ada Agent", Role.agent),
-    DemoLogin("grace@demo.helpline.test", "demo-agent-password", "Grace Agent", Role.agent),
+    DemoLogin("owner@demo.example.com", "demo-owner-password", "Olivia Owner", Role.owner),
+    DemoLogin("ada@demo.example.com", "demo-agent-password", "Ada Agent", Role.agent),
+    DemoLogin("grace@demo.example.com", "demo-agent-password", "Grace Agent", Role.agent),
 )
 
 

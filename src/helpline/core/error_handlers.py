@@ -35,7 +35,7 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
         for err in exc.errors()
     ]
     first = fields[0] if fields else {"location": "body", "message": "is invalid"}
-    detail = f"The request is invalid: {first['location']}: {first['message']}."
+    detail = f"The request is invalid: {first['location']}: {first['message'].rstrip('.')}."
     return _json(422, {"error": "ValidationError", "detail": detail, "fields": fields})
 
 
