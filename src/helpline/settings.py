@@ -82,6 +82,7 @@ class Settings(BaseSettings):
     login_limit_per_ip: int = 50
     reset_limit_per_account: int = 5
     reset_limit_per_ip: int = 20
+    signup_limit_per_account: int = 5
     signup_limit_per_ip: int = 10
     rate_limit_window: Duration = timedelta(minutes=15)
 

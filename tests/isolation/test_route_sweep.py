@@ -27,7 +27,8 @@ from helpline.core.runtime import Runtime
 from helpline.models import Base
 from helpline.settings import Settings
 from helpline.tenancy.models import Role
-from tests.fixtures.world import Tenant, World, build_world
+from tests.fixtures.world import Tenant, World
+from tests.fixtures.world_cache import restored_world
 
 PUBLIC_ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/health"): "liveness probe",
@@ -122,7 +123,7 @@ async def snapshot(runtime: Runtime) -> dict[str, list[tuple[str, ...]]]:
 
 @pytest.fixture
 async def world(runtime: Runtime) -> World:
-    return await build_world(runtime)
+    return await restored_world(runtime)
 
 
 def test_the_sweep_sees_every_route_the_app_serves() -> None:

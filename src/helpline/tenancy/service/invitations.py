@@ -156,6 +156,12 @@ async def accept(
         window_s=int(settings.rate_limit_window.total_seconds()),
     )
     invitation, workspace, user = await find_usable(session, token)
+    # Per account too: joining with an existing account checks its password.
+    await enforce(
+        limiter,
+        [Limit(f"signup:account:{invitation.email}", settings.signup_limit_per_account)],
+        window_s=int(settings.rate_limit_window.total_seconds()),
+    )
     if workspace.status != WorkspaceStatus.active:
         # Joining would hand out tokens that fail at once; the link stays usable for later.
         raise Conflict("This workspace is suspended.")

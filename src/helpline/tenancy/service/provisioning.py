@@ -65,7 +65,10 @@ async def sign_up(
         )
     await enforce(
         limiter,
-        [Limit(f"signup:ip:{current_origin().ip}", settings.signup_limit_per_ip)],
+        [
+            Limit(f"signup:account:{email.lower()}", settings.signup_limit_per_account),
+            Limit(f"signup:ip:{current_origin().ip}", settings.signup_limit_per_ip),
+        ],
         window_s=int(settings.rate_limit_window.total_seconds()),
     )
     user = await auth.create_user(session, settings, email=email, name=name, password=password)
