@@ -5,6 +5,14 @@ Used by migrations and tests; application code imports each domain's models dire
 
 from helpline.audit.models import AuditEvent
 from helpline.auth.models import ApiKey, AuthSession, PasswordReset, RefreshToken, User
+from helpline.contacts.models import Contact
+from helpline.conversations.models import (
+    Conversation,
+    ConversationCounter,
+    ConversationLabel,
+    Message,
+    ReadCursor,
+)
 from helpline.core.db import Base
 from helpline.jobs.models import Job
 from helpline.mail.models import OutboxEmail
@@ -22,11 +30,17 @@ __all__ = [
     "AuditEvent",
     "AuthSession",
     "Base",
+    "Contact",
+    "Conversation",
+    "ConversationCounter",
+    "ConversationLabel",
     "Invitation",
     "Job",
     "Membership",
+    "Message",
     "OutboxEmail",
     "PasswordReset",
+    "ReadCursor",
     "RefreshToken",
     "Team",
     "TeamMember",

@@ -18,6 +18,10 @@ class Scope(StrEnum):
     teams_read = "teams:read"
     teams_write = "teams:write"
     audit_read = "audit:read"
+    contacts_read = "contacts:read"
+    contacts_write = "contacts:write"
+    conversations_read = "conversations:read"
+    conversations_write = "conversations:write"
 
 
 @dataclass(frozen=True, slots=True)
