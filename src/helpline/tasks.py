@@ -3,6 +3,7 @@
 The worker imports it by name (jobs never import domains); add each new domain's tasks here.
 """
 
+from helpline.conversations import tasks as conversations_tasks
 from helpline.mail import tasks as mail_tasks
 
-__all__ = ["mail_tasks"]
+__all__ = ["conversations_tasks", "mail_tasks"]

@@ -48,6 +48,9 @@ ID_BUILDERS: dict[str, Callable[[Tenant], uuid.UUID]] = {
     "team_id": lambda t: t.team.id,
     "invitation_id": lambda t: t.invitation.id,
     "api_key_id": lambda t: t.api_key.id,
+    "contact_id": lambda t: t.contact.id,
+    "conversation_id": lambda t: t.conversation.id,
+    "into_conversation_id": lambda t: t.conversation.id,
 }
 # Routes whose ids are not workspace-scoped: staff address workspaces themselves.
 STAFF_ONLY_IDS = {"workspace_id"}

@@ -11,9 +11,19 @@ from helpline.core.errors import NotFound
 
 
 async def access_contact(
-    session: AsyncSession, principal: WorkspacePrincipal, contact_id: uuid.UUID
+    session: AsyncSession,
+    principal: WorkspacePrincipal,
+    contact_id: uuid.UUID,
+    *,
+    for_write: bool = False,
 ) -> Contact:
-    contact = await ContactRepository(session, workspace_id=principal.workspace_id).get(contact_id)
+    """The contact, or NotFound whether it is missing or another workspace's. `for_write`
+    locks its row until the transaction ends, for changes that read before they write."""
+    contacts = ContactRepository(session, workspace_id=principal.workspace_id)
+    if for_write:
+        contact = await contacts.get_for_update(contact_id)
+    else:
+        contact = await contacts.get(contact_id)
     if contact is None:
         raise NotFound("Contact not found.")
     return contact

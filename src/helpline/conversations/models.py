@@ -50,6 +50,25 @@ class SenderKind(StrEnum):
     system = "system"
 
 
+class SystemEvent(StrEnum):
+    """What a system message records (Message.event). Clients render the timeline from the
+    event and its data; the body of a system message is empty."""
+
+    assigned = "assigned"
+    unassigned = "unassigned"
+    # Reserved for the bot handing a conversation to a person (not emitted yet).
+    handed_off = "handed_off"
+    team_changed = "team_changed"
+    reopened = "reopened"
+    pending = "pending"
+    snoozed = "snoozed"
+    resolved = "resolved"
+    priority_changed = "priority_changed"
+    labels_changed = "labels_changed"
+    merged_into = "merged_into"
+    merged_from = "merged_from"
+
+
 class ConversationCounter(Base):
     """The last display number (#1042) given in a workspace; its row is the lock that keeps
     numbers gap-free and unique under concurrent creation."""

@@ -1,0 +1,300 @@
+"""SQL for conversations, messages, labels, read cursors and the per-workspace numbering.
+
+Team visibility is one SQL clause, `visible_to(viewer)`, shared by single lookups (access.py)
+and every list, so what an agent can open and what it can list never disagree."""
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, Select, case, delete, exists, or_, select, true, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from helpline.contacts.models import Contact
+from helpline.conversations.models import (
+    Conversation,
+    ConversationCounter,
+    ConversationLabel,
+    Message,
+    ReadCursor,
+    Status,
+)
+from helpline.core.pagination import PageParams, paginate
+from helpline.core.repository import TenantRepository
+from helpline.tenancy.models import TeamMember
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationFilter:
+    status: Status | None = None
+    # A member id, or "unassigned".
+    assignee: uuid.UUID | Literal["unassigned"] | None = None
+    team_id: uuid.UUID | None = None
+    label: str | None = None
+    # Matched as a substring, case-insensitively, in the subject, the contact's name and email,
+    # and message bodies. TODO(#3): full-text search once the volume needs it.
+    text: str | None = None
+
+
+def visible_to(viewer: uuid.UUID | None) -> ColumnElement[bool]:
+    """Conversations the member `viewer` may see through team visibility: those in no team,
+    those assigned to them, and those of a team they belong to. None sees everything."""
+    if viewer is None:
+        return true()
+    return or_(
+        Conversation.team_id.is_(None),
+        Conversation.assignee_id == viewer,
+        Conversation.team_id.in_(
+            select(TeamMember.team_id).where(TeamMember.membership_id == viewer)
+        ),
+    )
+
+
+def _insert_ignoring_conflict(
+    session: AsyncSession, model: type[Any], values: dict[str, Any], keys: list[str]
+) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING: creates a row on first use without racing another
+    transaction doing the same (the loser waits for the winner, then inserts nothing)."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(model).values(**values).on_conflict_do_nothing(index_elements=keys)
+
+
+class ConversationRepository(TenantRepository[Conversation]):
+    model = Conversation
+
+    def visible(self, viewer: uuid.UUID | None) -> Select[Conversation]:
+        return self.base_statement().where(visible_to(viewer))
+
+    async def get_visible(
+        self, conversation_id: uuid.UUID, viewer: uuid.UUID | None, *, lock: bool
+    ) -> Conversation | None:
+        statement = self.visible(viewer).where(Conversation.id == conversation_id)
+        if lock:
+            statement = _locked(statement)
+        return (await self.session.scalars(statement)).first()
+
+    async def lock(self, conversation: Conversation) -> Conversation:
+        """Take the row lock and reload the row: every read-modify-write of a conversation
+        (its seq above all) starts here. On SQLite the transaction already holds the write
+        lock (BEGIN IMMEDIATE, core/db.py); the reload still matters there."""
+        statement = _locked(self.base_statement().where(Conversation.id == conversation.id))
+        return (await self.session.scalars(statement)).one()
+
+    async def next_number(self) -> int:
+        """The next display number of the workspace. The counter row stays locked by the
+        UPDATE until commit, so concurrent creations queue and numbers never repeat."""
+        await self.session.execute(
+            _insert_ignoring_conflict(
+                self.session,
+                ConversationCounter,
+                {"workspace_id": self.workspace_id, "last_number": 0},
+                ["workspace_id"],
+            )
+        )
+        statement = (
+            update(ConversationCounter)
+            .where(ConversationCounter.workspace_id == self.workspace_id)
+            .values(last_number=ConversationCounter.last_number + 1)
+            .returning(ConversationCounter.last_number)
+            .execution_options(synchronize_session=False)
+        )
+        return int((await self.session.execute(statement)).scalar_one())
+
+    async def page(
+        self, viewer: uuid.UUID | None, filters: ConversationFilter, params: PageParams
+    ) -> tuple[Sequence[Conversation], str | None]:
+        statement = self.visible(viewer).where(*self._conditions(filters))
+        return await paginate(
+            self.session, statement, id_column=Conversation.id, params=params, newest_first=True
+        )
+
+    async def for_contact(
+        self, contact_id: uuid.UUID, viewer: uuid.UUID | None
+    ) -> Sequence[Conversation]:
+        statement = (
+            self.visible(viewer)
+            .where(Conversation.contact_id == contact_id)
+            .order_by(Conversation.id.desc())
+        )
+        return (await self.session.scalars(statement)).all()
+
+    def _conditions(self, filters: ConversationFilter) -> list[ColumnElement[bool]]:
+        conditions: list[ColumnElement[bool]] = []
+        if filters.status is not None:
+            conditions.append(Conversation.status == filters.status)
+        if filters.assignee == "unassigned":
+            conditions.append(Conversation.assignee_id.is_(None))
+        elif filters.assignee is not None:
+            conditions.append(Conversation.assignee_id == filters.assignee)
+        if filters.team_id is not None:
+            conditions.append(Conversation.team_id == filters.team_id)
+        if filters.label is not None:
+            conditions.append(self._has_label(filters.label))
+        if filters.text:
+            conditions.append(self._matches(filters.text))
+        return conditions
+
+    def _has_label(self, label: str) -> ColumnElement[bool]:
+        return exists().where(
+            ConversationLabel.conversation_id == Conversation.id, ConversationLabel.label == label
+        )
+
+    def _matches(self, text: str) -> ColumnElement[bool]:
+        contacts = select(Contact.id).where(
+            Contact.workspace_id == self.workspace_id,
+            or_(
+                Contact.name.icontains(text, autoescape=True),
+                Contact.email.icontains(text, autoescape=True),
+            ),
+        )
+        return or_(
+            Conversation.subject.icontains(text, autoescape=True),
+            Conversation.contact_id.in_(contacts),
+            exists().where(
+                Message.conversation_id == Conversation.id,
+                Message.body.icontains(text, autoescape=True),
+            ),
+        )
+
+    async def contacts_of(self, conversations: Iterable[Conversation]) -> dict[uuid.UUID, Contact]:
+        ids = {c.contact_id for c in conversations}
+        statement = select(Contact).where(
+            Contact.workspace_id == self.workspace_id, Contact.id.in_(ids)
+        )
+        return {contact.id: contact for contact in await self.session.scalars(statement)}
+
+    async def labels_of(self, conversation_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
+        statement = (
+            select(ConversationLabel.conversation_id, ConversationLabel.label)
+            .where(
+                ConversationLabel.workspace_id == self.workspace_id,
+                ConversationLabel.conversation_id.in_(conversation_ids),
+            )
+            .order_by(ConversationLabel.label)
+        )
+        labels: dict[uuid.UUID, list[str]] = {id_: [] for id_ in conversation_ids}
+        for conversation_id, label in (await self.session.execute(statement)).all():
+            labels[conversation_id].append(label)
+        return labels
+
+
+def _locked(statement: Select[Conversation]) -> Select[Conversation]:
+    # FOR NO KEY UPDATE: messages and labels inserted meanwhile only take KEY SHARE on the
+    # row (their foreign key), so they are not blocked by it. populate_existing refreshes an
+    # already loaded object with what the lock returned (callers lock before changing it).
+    return statement.with_for_update(key_share=True, of=Conversation).execution_options(
+        populate_existing=True
+    )
+
+
+class MessageRepository(TenantRepository[Message]):
+    model = Message
+
+    async def by_client_id(self, conversation_id: uuid.UUID, client_id: str) -> Message | None:
+        statement = self.base_statement().where(
+            Message.conversation_id == conversation_id, Message.client_message_id == client_id
+        )
+        return (await self.session.scalars(statement)).first()
+
+    async def history(
+        self,
+        conversation_id: uuid.UUID,
+        *,
+        after_seq: int | None,
+        before_seq: int | None,
+        limit: int,
+    ) -> tuple[list[Message], bool]:
+        """Up to `limit` messages in ascending seq and whether more lie beyond: after
+        `after_seq`, else the newest (before `before_seq` if given)."""
+        statement = self.base_statement().where(Message.conversation_id == conversation_id)
+        if before_seq is not None:
+            statement = statement.where(Message.seq < before_seq)
+        forwards = after_seq is not None
+        if forwards:
+            statement = statement.where(Message.seq > after_seq)
+        order = Message.seq.asc() if forwards else Message.seq.desc()
+        rows = list((await self.session.scalars(statement.order_by(order).limit(limit + 1))).all())
+        has_more = len(rows) > limit
+        rows = rows[:limit]
+        return (rows if forwards else rows[::-1]), has_more
+
+
+class LabelRepository(TenantRepository[ConversationLabel]):
+    model = ConversationLabel
+
+    async def of(self, conversation_id: uuid.UUID) -> list[str]:
+        statement = (
+            select(ConversationLabel.label)
+            .where(
+                ConversationLabel.workspace_id == self.workspace_id,
+                ConversationLabel.conversation_id == conversation_id,
+            )
+            .order_by(ConversationLabel.label)
+        )
+        return list((await self.session.scalars(statement)).all())
+
+    async def remove(self, conversation_id: uuid.UUID, labels: Iterable[str]) -> None:
+        await self.session.execute(
+            delete(ConversationLabel).where(
+                ConversationLabel.workspace_id == self.workspace_id,
+                ConversationLabel.conversation_id == conversation_id,
+                ConversationLabel.label.in_(list(labels)),
+            )
+        )
+
+    def add_all(self, conversation_id: uuid.UUID, labels: Iterable[str]) -> None:
+        for label in labels:
+            self.add(
+                ConversationLabel(
+                    workspace_id=self.workspace_id, conversation_id=conversation_id, label=label
+                )
+            )
+
+
+class ReadCursorRepository(TenantRepository[ReadCursor]):
+    model = ReadCursor
+
+    async def advance(
+        self,
+        conversation_id: uuid.UUID,
+        *,
+        member_id: uuid.UUID | None = None,
+        contact_id: uuid.UUID | None = None,
+        seq: int,
+    ) -> int:
+        """Move the reader's cursor to `seq` unless it is already further; returns where it
+        is. Race-free without locking the conversation: create-if-missing, then one UPDATE."""
+        reader = ReadCursor.member_id if member_id is not None else ReadCursor.contact_id
+        reader_id = member_id if member_id is not None else contact_id
+        await self.session.execute(
+            _insert_ignoring_conflict(
+                self.session,
+                ReadCursor,
+                {
+                    "workspace_id": self.workspace_id,
+                    "conversation_id": conversation_id,
+                    reader.key: reader_id,
+                    "last_read_seq": 0,
+                },
+                ["conversation_id", reader.key],
+            )
+        )
+        statement = (
+            update(ReadCursor)
+            .where(
+                ReadCursor.workspace_id == self.workspace_id,
+                ReadCursor.conversation_id == conversation_id,
+                reader == reader_id,
+            )
+            .values(
+                last_read_seq=case(
+                    (ReadCursor.last_read_seq < seq, seq), else_=ReadCursor.last_read_seq
+                )
+            )
+            .returning(ReadCursor.last_read_seq)
+            .execution_options(synchronize_session=False)
+        )
+        return int((await self.session.execute(statement)).scalar_one())

@@ -1,0 +1,159 @@
+"""Posting messages and notes, reading the history, and read cursors."""
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from helpline.auth.principals import ApiKeyPrincipal, MemberPrincipal
+from helpline.conversations.models import Conversation, Message
+from helpline.conversations.repository import MessageRepository, ReadCursorRepository
+from helpline.conversations.schemas import MAX_BODY_CHARS
+from helpline.conversations.service.common import (
+    Actor,
+    ClientMessageIdReused,
+    ContactActor,
+    InvalidMessage,
+    InvalidReadPosition,
+    check_not_merged,
+    lock,
+)
+from helpline.conversations.service.timeline import is_author, post_authored
+from helpline.core.errors import NotFound, PermissionDenied
+
+MAX_CLIENT_MESSAGE_ID_CHARS = 64
+
+
+@dataclass(frozen=True, slots=True)
+class Posted:
+    message: Message
+    # False when the client id matched an earlier message, which is returned unchanged.
+    created: bool
+
+
+def checked_body(body: str) -> str:
+    text = body.strip()
+    if not 1 <= len(text) <= MAX_BODY_CHARS:
+        raise InvalidMessage(
+            f"A message has 1 to {MAX_BODY_CHARS:,} characters (not counting surrounding "
+            f"spaces); this one has {len(text):,}."
+        )
+    return text
+
+
+def check_own_conversation(actor: Actor | None, conversation: Conversation) -> None:
+    """A contact acts only on their own conversations; anything else does not exist to them."""
+    if isinstance(actor, ContactActor) and (
+        actor.contact_id != conversation.contact_id
+        or actor.workspace_id != conversation.workspace_id
+    ):
+        raise NotFound("Conversation not found.")
+
+
+async def _sent_before(
+    session: AsyncSession, actor: Actor, conversation: Conversation, client_message_id: str | None
+) -> Message | None:
+    """The actor's earlier message with this client id, if any (the caller holds the lock)."""
+    if client_message_id is None:
+        return None
+    messages = MessageRepository(session, workspace_id=conversation.workspace_id)
+    original = await messages.by_client_id(conversation.id, client_message_id)
+    # Only the author's own retry gets the message back: anyone else reusing the id (by
+    # accident or by guessing) must not receive it, which could be a private note.
+    if original is not None and not is_author(original, actor):
+        raise ClientMessageIdReused(
+            "This client_message_id was already used by someone else in this conversation: "
+            "send a new one."
+        )
+    return original
+
+
+async def post_message(
+    session: AsyncSession,
+    actor: Actor,
+    conversation: Conversation,
+    *,
+    body: str,
+    client_message_id: str | None = None,
+    private: bool = False,
+) -> Posted:
+    """Append a message with the next seq. A client id seen before in this conversation
+    returns the original message and changes nothing (a retry after a lost answer); used by
+    another sender, it is a conflict.
+
+    A contact's message marks them waiting and reopens the conversation unless it is open; an
+    agent's public reply ends the wait. Private notes come only from members.
+    """
+    text = checked_body(body)
+    if client_message_id is not None and not (
+        1 <= len(client_message_id) <= MAX_CLIENT_MESSAGE_ID_CHARS
+    ):
+        raise InvalidMessage(
+            f"client_message_id has 1 to {MAX_CLIENT_MESSAGE_ID_CHARS} characters."
+        )
+    check_own_conversation(actor, conversation)
+    if private and not isinstance(actor, MemberPrincipal):
+        raise PermissionDenied("Only members of the workspace write private notes.")
+    # The lock comes before the idempotency lookup: a concurrent twin of this request either
+    # committed before we got the lock (and is found) or waits for ours (and finds it).
+    conversation = await lock(session, conversation)
+    original = await _sent_before(session, actor, conversation, client_message_id)
+    if original is not None:
+        return Posted(original, created=False)
+    check_not_merged(conversation)
+    message = post_authored(
+        session, conversation, actor, text, private=private, client_message_id=client_message_id
+    )
+    await session.flush()
+    return Posted(message, created=True)
+
+
+async def add_note(
+    session: AsyncSession,
+    actor: MemberPrincipal,
+    conversation: Conversation,
+    *,
+    body: str,
+    client_message_id: str | None = None,
+) -> Posted:
+    """A private note for colleagues: the contact never sees it."""
+    return await post_message(
+        session, actor, conversation, body=body, client_message_id=client_message_id, private=True
+    )
+
+
+async def list_messages(
+    session: AsyncSession,
+    conversation: Conversation,
+    *,
+    after_seq: int | None,
+    before_seq: int | None,
+    limit: int,
+) -> tuple[list[Message], bool]:
+    """Messages in ascending seq, private notes included (for agents; the visitor API will
+    filter them), and whether more lie beyond the page. See MessageRepository.history."""
+    messages = MessageRepository(session, workspace_id=conversation.workspace_id)
+    return await messages.history(
+        conversation.id, after_seq=after_seq, before_seq=before_seq, limit=limit
+    )
+
+
+async def mark_read(
+    session: AsyncSession, actor: Actor, conversation: Conversation, seq: int
+) -> int:
+    """Move the reader's cursor forward to `seq` (never back); returns where it now is.
+
+    A seq beyond the newest message is refused rather than clamped: no client can have read
+    a message that does not exist, so it is a bug worth surfacing.
+    """
+    check_own_conversation(actor, conversation)
+    if isinstance(actor, ApiKeyPrincipal):
+        raise PermissionDenied("API keys have no read position: only people mark messages read.")
+    if seq > conversation.last_seq:
+        raise InvalidReadPosition(
+            f"This conversation's newest message is seq {conversation.last_seq}; "
+            f"seq {seq} does not exist yet."
+        )
+    cursors = ReadCursorRepository(session, workspace_id=conversation.workspace_id)
+    if isinstance(actor, MemberPrincipal):
+        return await cursors.advance(conversation.id, member_id=actor.membership_id, seq=seq)
+    return await cursors.advance(conversation.id, contact_id=actor.contact_id, seq=seq)
