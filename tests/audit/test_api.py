@@ -1,7 +1,6 @@
 """GET /api/v1/audit-events: the workspace's administrative actions, newest first."""
 
 import json
-from typing import Any
 
 import httpx
 from sqlalchemy import select
@@ -11,27 +10,10 @@ from helpline.auth.principals import Scope
 from helpline.core.runtime import Runtime
 from helpline.core.security import hash_secret
 from helpline.tenancy.models import Role
-from tests.fixtures.api import bearer, emails_to, link_token, scalars
+from tests.fixtures.api import bearer, emails_to, link_token, scalars, walk_pages
 from tests.fixtures.world import World
 
 EVENTS = "/api/v1/audit-events"
-
-
-async def _walk(
-    client: httpx.AsyncClient, headers: dict[str, str], **params: Any
-) -> list[dict[str, Any]]:
-    """Every event, page by page."""
-    items: list[dict[str, Any]] = []
-    cursor: str | None = None
-    for _ in range(100):
-        query = params | ({"cursor": cursor} if cursor else {})
-        page = await client.get(EVENTS, params=query, headers=headers)
-        assert page.status_code == 200, page.text
-        items += page.json()["items"]
-        cursor = page.json()["next_cursor"]
-        if cursor is None:
-            return items
-    raise AssertionError("the pages never ended")
 
 
 async def _event_ids(runtime: Runtime, world_workspace_id: object) -> list[str]:
@@ -52,7 +34,7 @@ class TestListAuditEvents:
             created = await client.post("/api/v1/teams", json={"name": name}, headers=owner)
             assert created.status_code == 201
 
-        events = await _walk(client, owner, limit=2)
+        events = await walk_pages(client, EVENTS, owner, limit=2)
 
         assert [e["id"] for e in events] == await _event_ids(runtime, world.a.workspace.id)
         stamps = [e["created_at"] for e in events]
@@ -72,7 +54,7 @@ class TestListAuditEvents:
         admin = world.a.member(Role.admin).headers
         await client.post("/api/v1/teams", json={"name": "Sales"}, headers=admin)
 
-        created = await _walk(client, admin, action="team.created", limit=1)
+        created = await walk_pages(client, EVENTS, admin, action="team.created", limit=1)
         nothing = await client.get(EVENTS, params={"action": "no.such.action"}, headers=admin)
 
         assert [e["data"]["name"] for e in created] == ["Sales", "Billing"]
@@ -87,8 +69,8 @@ class TestListAuditEvents:
         )
         audit_key = bearer(world.a.narrow_api_key_secrets[Scope.audit_read])
 
-        as_owner = await _walk(client, world.a.member(Role.owner).headers)
-        as_key = await _walk(client, audit_key)
+        as_owner = await walk_pages(client, EVENTS, world.a.member(Role.owner).headers)
+        as_key = await walk_pages(client, EVENTS, audit_key)
 
         own = set(await _event_ids(runtime, world.a.workspace.id))
         theirs = set(await _event_ids(runtime, world.b.workspace.id))
@@ -101,7 +83,9 @@ class TestListAuditEvents:
     ) -> None:
         await client.post("/api/v1/teams", json={"name": "Robots"}, headers=world.a.api_key_headers)
 
-        events = await _walk(client, world.a.member(Role.owner).headers, action="team.created")
+        events = await walk_pages(
+            client, EVENTS, world.a.member(Role.owner).headers, action="team.created"
+        )
         event = events[0]  # the newest
 
         assert event["data"] == {"name": "Robots"}
@@ -150,7 +134,7 @@ class TestNoSecretsInEvents:
         forbidden = secrets + [hash_secret(s) for s in secrets]
 
         stored = await scalars(runtime, select(AuditEvent))
-        served = await _walk(client, world.a.member(Role.admin).headers)
+        served = await walk_pages(client, EVENTS, world.a.member(Role.admin).headers)
 
         assert len(stored) > 20
         assert {"api_key.created", "api_key.deleted", "invitation.created", "member.added"} <= {

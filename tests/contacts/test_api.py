@@ -6,7 +6,6 @@ tests/isolation/test_route_sweep.py.
 
 import asyncio
 import uuid
-from typing import Any
 
 import httpx
 import pytest
@@ -19,7 +18,7 @@ from helpline.core.runtime import Runtime
 from helpline.core.unit_of_work import unit_of_work
 from helpline.tenancy.models import Role
 from tests.contacts.conftest import CONTACTS, contact_ids, create, wait_for_a_lock_wait
-from tests.fixtures.api import load
+from tests.fixtures.api import load, walk_pages
 from tests.fixtures.world import World
 
 GRACE = {
@@ -324,11 +323,11 @@ class TestUpdateContact:
 class TestListContacts:
     async def test_newest_first_in_pages(self, client: httpx.AsyncClient, world: World) -> None:
         agent = world.a.member(Role.agent).headers
-        before = await _walk(client, agent)
+        before = await walk_pages(client, CONTACTS, agent)
         made = [await create(client, agent, name=f"Contact {n}") for n in range(5)]
         await create(client, world.b.member(Role.agent).headers, name="Elsewhere")
 
-        listed = await _walk(client, agent, limit=2)
+        listed = await walk_pages(client, CONTACTS, agent, limit=2)
 
         assert [c["id"] for c in listed] == [c["id"] for c in reversed(made)] + [
             c["id"] for c in before
@@ -397,20 +396,3 @@ class TestListContacts:
 
         assert response.status_code == 400
         assert response.json()["error"] == "BadRequest"
-
-
-async def _walk(
-    client: httpx.AsyncClient, headers: dict[str, str], **params: Any
-) -> list[dict[str, Any]]:
-    """Every contact, page by page."""
-    items: list[dict[str, Any]] = []
-    cursor: str | None = None
-    for _ in range(100):
-        query = params | ({"cursor": cursor} if cursor else {})
-        page = await client.get(CONTACTS, params=query, headers=headers)
-        assert page.status_code == 200, page.text
-        items += page.json()["items"]
-        cursor = page.json()["next_cursor"]
-        if cursor is None:
-            return items
-    raise AssertionError("the pages never ended")
