@@ -3,6 +3,7 @@
 import socket
 import uuid
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import pytest
 from redis.asyncio import Redis
@@ -92,10 +93,10 @@ async def test_the_window_starts_at_the_first_hit(
 
 async def test_enforce_raises_with_the_longest_wait(limiter: RedisRateLimiter, key: str) -> None:
     limits = [Limit(f"{key}:account", 1), Limit(f"{key}:ip", 100)]
-    await enforce(limiter, limits, window_s=WINDOW_S)
+    await enforce(limiter, limits, window=timedelta(seconds=WINDOW_S))
 
     with pytest.raises(RateLimited) as refused:
-        await enforce(limiter, limits, window_s=WINDOW_S)
+        await enforce(limiter, limits, window=timedelta(seconds=WINDOW_S))
 
     assert 0 < refused.value.retry_after_s <= WINDOW_S
     assert refused.value.headers == {"Retry-After": str(refused.value.retry_after_s)}

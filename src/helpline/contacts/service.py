@@ -22,7 +22,7 @@ from helpline.auth.principals import WorkspacePrincipal
 from helpline.contacts.models import Contact
 from helpline.contacts.repository import ContactRepository
 from helpline.contacts.schemas import MAX_EXTERNAL_ID_CHARS, MAX_NAME_CHARS
-from helpline.core.errors import AppError, Conflict
+from helpline.core.errors import Conflict, Unprocessable
 from helpline.core.pagination import PageParams
 from helpline.core.time import utc_now
 
@@ -42,8 +42,7 @@ _PHONE_SEPARATORS = re.compile(r"[\s().-]")
 _PHONE = re.compile(r"\+[0-9]{6,15}")
 
 
-class InvalidContact(AppError):
-    status_code = 422
+class InvalidContact(Unprocessable):
     default_detail = "The contact's details are not valid."
 
 

@@ -45,6 +45,13 @@ class BadRequest(AppError):
     status_code = 400
 
 
+class Unprocessable(AppError):
+    """A well-formed request whose values break a business rule (a weak password, a bad domain)."""
+
+    status_code = 422
+    default_detail = "The request's values are not valid."
+
+
 class NotAuthenticated(AppError):
     status_code = 401
     default_detail = "Authentication is required: send a valid bearer token or API key."

@@ -9,6 +9,7 @@ seconds is the lesser harm.
 import math
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Protocol
 
 import structlog
@@ -83,8 +84,9 @@ class Limit:
     limit: int
 
 
-async def enforce(limiter: RateLimiter, limits: list[Limit], *, window_s: int) -> None:
+async def enforce(limiter: RateLimiter, limits: list[Limit], *, window: timedelta) -> None:
     """Count a hit on every key; raise RateLimited (429, Retry-After) if any is exceeded."""
+    window_s = int(window.total_seconds())
     waits = [await limiter.hit(item.key, limit=item.limit, window_s=window_s) for item in limits]
     worst = max((w for w in waits if w is not None), default=None)
     if worst is not None:

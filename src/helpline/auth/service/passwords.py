@@ -7,7 +7,7 @@ from helpline.auth.principals import MemberPrincipal, StaffPrincipal
 from helpline.auth.repository import PasswordResetRepository, UserRepository
 from helpline.auth.service.sessions import TokenPair, revoke_user_sessions, start_session
 from helpline.core.context import current_origin
-from helpline.core.errors import BadRequest, Conflict, Gone, NotAuthenticated
+from helpline.core.errors import Conflict, Gone, NotAuthenticated, Unprocessable
 from helpline.core.ratelimit import Limit, RateLimiter, enforce
 from helpline.core.security import (
     MAX_PASSWORD_LENGTH,
@@ -22,8 +22,8 @@ from helpline.mail import service as mail
 from helpline.settings import Settings
 
 
-class WeakPassword(BadRequest):
-    status_code = 422
+class WeakPassword(Unprocessable):
+    default_detail = "This password is too weak."
 
 
 def check_password_strength(password: str, *, email: str = "") -> None:
@@ -90,7 +90,7 @@ async def request_password_reset(
             Limit(f"reset:account:{email}", settings.reset_limit_per_account),
             Limit(f"reset:ip:{current_origin().ip}", settings.reset_limit_per_ip),
         ],
-        window_s=int(settings.rate_limit_window.total_seconds()),
+        window=settings.rate_limit_window,
     )
     user = await UserRepository(session).get_by_email(email)
     if user is None or not user.is_active:

@@ -52,7 +52,7 @@ async def login(
             Limit(f"login:account:{email}", settings.login_limit_per_account),
             Limit(f"login:ip:{current_origin().ip}", settings.login_limit_per_ip),
         ],
-        window_s=int(settings.rate_limit_window.total_seconds()),
+        window=settings.rate_limit_window,
     )
     user = await UserRepository(session).get_by_email(email)
     if user is None:

@@ -2,14 +2,13 @@
 
 import uuid
 from dataclasses import dataclass
-from typing import ClassVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpline.auth.principals import ApiKeyPrincipal, MemberPrincipal
 from helpline.conversations.models import Conversation
 from helpline.conversations.repository import ConversationRepository
-from helpline.core.errors import AppError, Conflict
+from helpline.core.errors import Conflict, Unprocessable
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,27 +24,23 @@ class ContactActor:
 Actor = MemberPrincipal | ApiKeyPrincipal | ContactActor
 
 
-class _Unprocessable(AppError):
-    status_code: ClassVar[int] = 422
-
-
-class InvalidMessage(_Unprocessable):
+class InvalidMessage(Unprocessable):
     default_detail = "The message is not valid."
 
 
-class InvalidSubject(_Unprocessable):
+class InvalidSubject(Unprocessable):
     default_detail = "The subject is not valid."
 
 
-class InvalidLabels(_Unprocessable):
+class InvalidLabels(Unprocessable):
     default_detail = "The labels are not valid."
 
 
-class InvalidSnooze(_Unprocessable):
+class InvalidSnooze(Unprocessable):
     default_detail = "Snooze until a time in the future, with a time zone."
 
 
-class InvalidReadPosition(_Unprocessable):
+class InvalidReadPosition(Unprocessable):
     default_detail = "That message does not exist yet."
 
 

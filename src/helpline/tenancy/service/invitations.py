@@ -153,14 +153,14 @@ async def accept(
     await enforce(
         limiter,
         [Limit(f"signup:ip:{current_origin().ip}", settings.signup_limit_per_ip)],
-        window_s=int(settings.rate_limit_window.total_seconds()),
+        window=settings.rate_limit_window,
     )
     invitation, workspace, user = await find_usable(session, token)
     # Per account too: joining with an existing account checks its password.
     await enforce(
         limiter,
         [Limit(f"signup:account:{invitation.email}", settings.signup_limit_per_account)],
-        window_s=int(settings.rate_limit_window.total_seconds()),
+        window=settings.rate_limit_window,
     )
     if workspace.status != WorkspaceStatus.active:
         # Joining would hand out tokens that fail at once; the link stays usable for later.

@@ -69,7 +69,7 @@ async def sign_up(
             Limit(f"signup:account:{email.lower()}", settings.signup_limit_per_account),
             Limit(f"signup:ip:{current_origin().ip}", settings.signup_limit_per_ip),
         ],
-        window_s=int(settings.rate_limit_window.total_seconds()),
+        window=settings.rate_limit_window,
     )
     user = await auth.create_user(session, settings, email=email, name=name, password=password)
     workspace = await create_workspace(session, None, name=workspace_name)

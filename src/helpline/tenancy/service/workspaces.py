@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpline.audit import service as audit
 from helpline.auth.principals import Principal
-from helpline.core.errors import BadRequest, Conflict, NotFound
+from helpline.core.errors import Conflict, NotFound, Unprocessable
 from helpline.core.pagination import PageParams, paginate
 from helpline.core.security import new_secret
 from helpline.tenancy.models import Workspace, WorkspaceStatus
@@ -21,8 +21,8 @@ PUBLIC_KEY_PREFIX = "hlw_"
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 
 
-class InvalidDomain(BadRequest):
-    status_code = 422
+class InvalidDomain(Unprocessable):
+    default_detail = "This is not a valid website domain."
 
 
 def normalize_domain(raw: str) -> str:
