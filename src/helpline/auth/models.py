@@ -7,6 +7,7 @@ from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from helpline.core.db import Base, IdMixin, TimestampMixin, WorkspaceScoped
+from helpline.core.time import utc_now
 
 
 class User(IdMixin, TimestampMixin, Base):
@@ -76,3 +77,19 @@ class ApiKey(IdMixin, TimestampMixin, WorkspaceScoped, Base):
         ForeignKey("users.id", ondelete="SET NULL")
     )
     last_used_at: Mapped[datetime | None]
+
+
+class VisitorSession(IdMixin, WorkspaceScoped, Base):
+    """A widget visitor's credential: bound to one contact of one workspace. The token is
+    random (never derived from ids) and only its hash is stored."""
+
+    __tablename__ = "visitor_sessions"
+
+    contact_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utc_now)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]

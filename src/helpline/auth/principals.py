@@ -67,6 +67,20 @@ class StaffPrincipal:
         return "staff"
 
 
+@dataclass(frozen=True, slots=True)
+class VisitorPrincipal:
+    """A website visitor, through the widget: one contact of one workspace, nothing more.
+    Resolved from a visitor token; see helpline.visitors."""
+
+    workspace_id: uuid.UUID
+    contact_id: uuid.UUID
+    visitor_session_id: uuid.UUID
+
+    @property
+    def kind(self) -> str:
+        return "visitor"
+
+
 WorkspacePrincipal = MemberPrincipal | ApiKeyPrincipal
 Principal = MemberPrincipal | ApiKeyPrincipal | StaffPrincipal
 

@@ -40,6 +40,9 @@ class Workspace(IdMixin, TimestampMixin, Base):
     public_key: Mapped[str] = mapped_column(String(64), unique=True)
     # Free-form workspace preferences (time zone, locale, ...), validated by WorkspaceSettings.
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Signs identified visitors: a website proves "this visitor is customer X" with
+    # HMAC-SHA256(X, identity_secret), computed on its server. Never sent to browsers.
+    identity_secret: Mapped[str] = mapped_column(String(64), default="")
 
 
 class WorkspaceDomain(IdMixin, WorkspaceScoped, Base):
@@ -61,6 +64,11 @@ class Membership(IdMixin, TimestampMixin, WorkspaceScoped, Base):
     availability: Mapped[Availability] = mapped_column(default=Availability.offline)
     # Most conversations this member works on at once; assignment skips members at capacity.
     capacity: Mapped[int] = mapped_column(default=10)
+    # Round-robin: automatic assignment picks the eligible member assigned longest ago.
+    last_assigned_at: Mapped[datetime | None]
+    # When one of the member's sockets was last known alive; the presence watchdog sets
+    # members offline whose sockets have been gone past the grace period.
+    presence_seen_at: Mapped[datetime | None]
 
 
 class Team(IdMixin, TimestampMixin, WorkspaceScoped, Base):

@@ -22,6 +22,12 @@ class WorkspaceSettings(InputSchema):
 
     timezone: str = "UTC"
     locale: str = Field(default="en", pattern=r"^[a-z]{2}(-[A-Z]{2})?$")
+    # Websites (origins such as https://www.example.com) allowed to run the chat widget.
+    widget_origins: list[str] = Field(default_factory=list, max_length=50)
+    # Refuse visitors who claim an identity without HMAC-SHA256(user id, identity secret).
+    identity_verification: bool = False
+    # Give conversations that need a person to an online agent by round-robin.
+    auto_assignment: bool = True
 
     @field_validator("timezone")
     @classmethod

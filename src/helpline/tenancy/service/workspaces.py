@@ -1,6 +1,7 @@
 """Workspaces: creation, profile and domains, discovery by domain, suspension."""
 
 import re
+import secrets
 import unicodedata
 import uuid
 from collections.abc import Sequence
@@ -66,6 +67,7 @@ async def create_workspace(
         name=name,
         slug=slug,
         public_key=new_secret(PUBLIC_KEY_PREFIX)[:36],
+        identity_secret=secrets.token_hex(32),
         settings=WorkspaceSettings().model_dump(),
     )
     session.add(workspace)
