@@ -5,6 +5,7 @@
 #
 # Usage:   scripts/test.sh [pytest args...]       e.g. scripts/test.sh -k tickets -x
 # Env in:  HELPLINE_TEST_ONLY=sqlite|postgres     run one pytest half only (default: both)
+#          HELPLINE_TEST_SKIP_LINT=1              skip ruff and mypy (never under CI)
 #          CI=true                                a half that had to be skipped fails the run
 # Env out (seen by pytest):
 #          HELPLINE_TEST_DATABASE_URL  '' on the SQLite run;
@@ -219,12 +220,16 @@ export HELPLINE_TEST_REDIS_URL="$REDIS_URL"
 
 # --- lint and types -----------------------------------------------------------------
 
-echo "=== ruff check ==="
-"$VENV_BIN/ruff" check src tests
-echo "=== ruff format --check ==="
-"$VENV_BIN/ruff" format --check src tests
-echo "=== mypy ==="
-"$VENV_BIN/mypy"
+if [[ "${HELPLINE_TEST_SKIP_LINT:-}" == 1 ]] && ! is_ci; then
+  log "HELPLINE_TEST_SKIP_LINT=1: skipping ruff and mypy"
+else
+  echo "=== ruff check ==="
+  "$VENV_BIN/ruff" check src tests
+  echo "=== ruff format --check ==="
+  "$VENV_BIN/ruff" format --check src tests
+  echo "=== mypy ==="
+  "$VENV_BIN/mypy"
+fi
 
 # --- pytest, once per database ------------------------------------------------------
 
