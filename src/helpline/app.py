@@ -5,6 +5,7 @@ from contextlib import asynccontextmanager
 
 import structlog
 from fastapi import FastAPI
+from redis.asyncio import Redis
 
 from helpline import __version__
 from helpline.api import api_router
@@ -12,6 +13,8 @@ from helpline.core.error_handlers import install_error_handlers
 from helpline.core.middleware import RequestContextMiddleware
 from helpline.core.runtime import create_runtime
 from helpline.jobs.worker import Worker
+from helpline.realtime.hub import Hub
+from helpline.realtime.presence import create_presence
 from helpline.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -22,6 +25,12 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = create_runtime(settings)
         app.state.runtime = runtime
+        app.state.hub = Hub(runtime.broker)
+        await app.state.hub.start()
+        presence_redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+        app.state.presence = create_presence(
+            presence_redis, ttl_s=3 * settings.ws_heartbeat_interval.total_seconds()
+        )
         worker = Worker(runtime) if settings.run_jobs_in_web else None
         if worker is not None:
             worker.start()
@@ -31,6 +40,8 @@ def create_app(settings: Settings) -> FastAPI:
         finally:
             if worker is not None:
                 await worker.stop()
+            if presence_redis is not None:
+                await presence_redis.aclose()
             await runtime.close()
 
     app = FastAPI(

@@ -7,7 +7,7 @@ from datetime import timedelta
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -31,6 +31,27 @@ def _seconds_or_iso(value: object) -> object:
 
 # A duration from seconds ("900", "0.5") or ISO 8601 ("PT15M").
 Duration = Annotated[timedelta, BeforeValidator(_seconds_or_iso)]
+
+# Common images, PDF, plain text and CSV, zip, and office documents (Microsoft and OpenDocument).
+DEFAULT_ATTACHMENT_TYPES = (
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+    "application/pdf",
+    "text/plain",
+    "text/csv",
+    "application/zip",
+    "application/msword",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.ms-excel",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.ms-powerpoint",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "application/vnd.oasis.opendocument.text",
+    "application/vnd.oasis.opendocument.spreadsheet",
+    "application/vnd.oasis.opendocument.presentation",
+)
 
 DEV_SECRET_KEY = "helpline-development-secret-key-change-me-0000"  # noqa: S105 (dev-only default)
 
@@ -86,6 +107,29 @@ class Settings(BaseSettings):
     signup_limit_per_ip: int = 10
     rate_limit_window: Duration = timedelta(minutes=15)
 
+    # --- Widget ------------------------------------------------------------------------
+    # How long a visitor token lives; resuming the session extends it again by this much.
+    visitor_session_ttl: Duration = timedelta(days=90)
+    # Visitor session requests (POST /api/v1/widget/sessions) per minute.
+    widget_session_limit_per_ip: int = 60
+    widget_session_limit_per_workspace: int = 1000
+    # Messages a visitor may send per minute.
+    widget_message_limit_per_visitor: int = 20
+
+    # --- Real time -------------------------------------------------------------------
+    # Frames a socket may have waiting; a client further behind is disconnected with the
+    # resync close code and catches up from the database.
+    ws_queue_size: int = Field(default=512, ge=8)
+    ws_heartbeat_interval: Duration = timedelta(seconds=25)
+    # How often an open socket re-checks its login session or visitor token: the longest a
+    # revoked credential keeps a socket open.
+    ws_auth_recheck: Duration = timedelta(seconds=10)
+    # Sockets are closed (code 4002) after this long, and clients reconnect.
+    ws_max_lifetime: Duration = timedelta(hours=1)
+    # Most messages a reconnecting socket is sent per conversation; further behind, the
+    # client is told to refetch over REST (resync_required).
+    ws_resume_limit: int = Field(default=500, ge=1)
+
     # --- Jobs --------------------------------------------------------------------------
     # Run the job dispatcher inside `helpline serve`. Turn off when `helpline worker`
     # processes run the jobs.
@@ -107,6 +151,19 @@ class Settings(BaseSettings):
     smtp_starttls: bool = True
     smtp_timeout: Duration = timedelta(seconds=20)
     mail_from: str = "Helpline <no-reply@localhost>"
+
+    # --- Attachments -------------------------------------------------------------------
+    # Where uploaded files are kept: "local" is settings.data_dir / "attachments".
+    attachment_storage: Literal["local"] = "local"
+    # The largest file accepted, in bytes (10 MiB).
+    attachment_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
+    # The media types accepted. Images and PDFs are also checked by their first bytes.
+    attachment_types: list[str] = Field(default_factory=lambda: list(DEFAULT_ATTACHMENT_TYPES))
+
+    # --- Assignment --------------------------------------------------------------------
+    # How long a member's sockets may all be gone (no heartbeat) before the presence
+    # watchdog sets them offline and hands their conversations to others.
+    presence_grace: Duration = timedelta(seconds=90)
 
     @field_validator("database_url")
     @classmethod

@@ -5,8 +5,12 @@ Every route of the app is found here, read for the principals it declares, and a
 - by every principal of its own workspace that the route does not accept: 403, nothing changed;
 - by an accepted principal of the other workspace, with the first workspace's ids in the path
   and in the body: 404, byte for byte the answer for an id that does not exist, nothing changed.
+  Visitor routes (VisitorAuth) are attacked by the other workspace's visitor and by another
+  visitor of the same workspace: a visitor owns only their own contact's data.
 A route that declares no principal must be listed in PUBLIC_ROUTES with a reason, and a route
 taking an id the sweep cannot build fails until ID_BUILDERS learns it: new routes can't slip by.
+Upload routes get a small file as multipart form data instead of a JSON body, and "nothing
+changed" covers the stored files as well as the database.
 """
 
 import typing
@@ -16,13 +20,14 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import params
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from sqlalchemy import select
 
 from helpline.api import ROUTERS
 from helpline.app import create_app
-from helpline.auth.dependencies import Authenticator
+from helpline.auth.dependencies import Authenticator, VisitorAuth
 from helpline.core.runtime import Runtime
 from helpline.models import Base
 from helpline.settings import Settings
@@ -40,7 +45,12 @@ PUBLIC_ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/auth/signup"): "self-service sign-up, off unless the server allows it",
     ("POST", "/api/v1/invitations/preview"): "the emailed token is the credential",
     ("POST", "/api/v1/invitations/accept"): "the emailed token is the credential",
+    ("POST", "/api/v1/widget/sessions"): (
+        "issues visitor tokens: the public widget key and an allowed Origin let it run"
+    ),
 }
+# Where visitor routes live; every other route refuses visitor tokens.
+WIDGET_PREFIX = "/api/v1/widget/"
 
 # How to find, in a tenant, an existing object for each kind of id a route can take.
 ID_BUILDERS: dict[str, Callable[[Tenant], uuid.UUID]] = {
@@ -51,6 +61,9 @@ ID_BUILDERS: dict[str, Callable[[Tenant], uuid.UUID]] = {
     "contact_id": lambda t: t.contact.id,
     "conversation_id": lambda t: t.conversation.id,
     "into_conversation_id": lambda t: t.conversation.id,
+    "attachment_id": lambda t: t.attachment.id,
+    # A list in request bodies: the sweep sends [id].
+    "attachment_ids": lambda t: t.attachment.id,
 }
 # Routes whose ids are not workspace-scoped: staff address workspaces themselves.
 STAFF_ONLY_IDS = {"workspace_id"}
@@ -104,6 +117,14 @@ def _url(route: APIRoute, ids: dict[str, uuid.UUID]) -> str:
     return route.path.format(**{name: str(ids[name]) for name in _path_params(route)})
 
 
+def _takes_files(route: APIRoute) -> bool:
+    return any(isinstance(p.field_info, params.File) for p in route.dependant.body_params)
+
+
+# What the sweep uploads to multipart routes: an accepted type, well under any size limit.
+SMALL_FILE = ("notes.txt", b"Order 1042: two items.\n", "text/plain")
+
+
 async def _call(
     client: httpx.AsyncClient,
     route: APIRoute,
@@ -111,11 +132,17 @@ async def _call(
     ids: dict[str, uuid.UUID],
     body: dict[str, Any] | None,
 ) -> httpx.Response:
-    return await client.request(_method(route), _url(route, ids), headers=headers, json=body)
+    url = _url(route, ids)
+    if _takes_files(route):
+        files = {p.alias: SMALL_FILE for p in route.dependant.body_params}
+        return await client.request(_method(route), url, headers=headers, files=files)
+    return await client.request(_method(route), url, headers=headers, json=body)
 
 
 async def snapshot(runtime: Runtime) -> dict[str, list[tuple[str, ...]]]:
     tables: dict[str, list[tuple[str, ...]]] = {}
+    stored = runtime.settings.data_dir / "attachments"
+    tables["<files>"] = sorted((str(f.relative_to(stored)),) for f in stored.rglob("*"))
     async with runtime.engine.connect() as connection:
         for table in Base.metadata.sorted_tables:
             columns = [c for c in table.columns if c.name not in VOLATILE_COLUMNS]
@@ -151,6 +178,22 @@ def test_every_route_is_classified() -> None:
     assert not stale, f"PUBLIC_ROUTES lists routes that no longer exist: {stale}"
 
 
+def _is_visitor_route(route: APIRoute) -> bool:
+    return isinstance(authenticator_of(route), VisitorAuth)
+
+
+def test_visitor_routes_are_the_widget_routes() -> None:
+    """Visitor tokens reach /api/v1/widget/ routes only, and those routes take nothing else
+    (apart from the public ones), so a widget route cannot quietly accept an agent."""
+    misplaced = [
+        rid
+        for rid, route in zip(ROUTE_IDS, ROUTES, strict=True)
+        if authenticator_of(route) is not None
+        and _is_visitor_route(route) != route.path.startswith(WIDGET_PREFIX)
+    ]
+    assert not misplaced, f"visitor routes outside {WIDGET_PREFIX}, or the reverse: {misplaced}"
+
+
 def test_every_id_kind_is_known() -> None:
     unknown = {
         name
@@ -178,6 +221,7 @@ async def test_anonymous_and_forged_get_401(
         "none": {},
         "garbage": {"Authorization": "Bearer not-a-token"},
         "unknown api key": {"Authorization": "Bearer hlk_" + "x" * 43},
+        "unknown visitor token": {"Authorization": "Bearer hlv_" + "x" * 43},
         "wrong scheme": {"Authorization": f"Basic {world.a.member(Role.owner).access_token}"},
     }
     for label, headers in forged.items():
@@ -199,6 +243,8 @@ def _refused_principals(world: World, auth: Authenticator) -> dict[str, dict[str
         refused["api_key without scope"] = world.a.api_key_headers_without(auth.scope)
     if not auth.staff:
         refused["staff"] = world.staff_headers
+    if not isinstance(auth, VisitorAuth):
+        refused["visitor"] = world.a.visitor_headers
     return refused
 
 
@@ -223,7 +269,13 @@ async def test_wrong_role_is_refused_without_side_effect(
 
 
 def _attacker_headers(world: World, auth: Authenticator) -> dict[str, dict[str, str]]:
-    """Credentials of the other workspace (B) that the route accepts."""
+    """Credentials of the other workspace (B) that the route accepts; for visitor routes,
+    also a visitor of A who is not the victim contact."""
+    if isinstance(auth, VisitorAuth):
+        return {
+            "visitor of workspace B": world.b.visitor_headers,
+            "another visitor of workspace A": world.a.other_visitor_headers,
+        }
     attackers = {
         f"member:{role.value}": world.b.member(role).headers for role in Role if role in auth.roles
     }
@@ -234,6 +286,11 @@ def _attacker_headers(world: World, auth: Authenticator) -> dict[str, dict[str, 
 
 def _id_fields(body: dict[str, Any] | None) -> list[str]:
     return [key for key in (body or {}) if key in ID_BUILDERS]
+
+
+def _id_value(example: object, id_: uuid.UUID) -> str | list[str]:
+    """The id as the body field takes it: alone, or as a one-element list."""
+    return [str(id_)] if isinstance(example, list) else str(id_)
 
 
 WORKSPACE_ID_ROUTES = [
@@ -258,7 +315,9 @@ async def test_other_workspace_gets_404_like_a_missing_id(
     async def call_with(headers: dict[str, str], chosen: dict[str, uuid.UUID]) -> httpx.Response:
         ids = {name: chosen[name] for name in path_slots}
         full_body = (
-            None if body is None else {**body, **{k: str(chosen[k]) for k in _id_fields(body)}}
+            None
+            if body is None
+            else {**body, **{k: _id_value(body[k], chosen[k]) for k in _id_fields(body)}}
         )
         return await _call(client, route, headers, ids, full_body)
 

@@ -27,7 +27,13 @@ class TestGetWorkspace:
         assert body["status"] == "active"
         assert body["public_key"] == world.a.workspace.public_key
         assert body["domains"] == ["a.example"]
-        assert body["settings"] == {"timezone": "UTC", "locale": "en"}
+        assert body["settings"] == {
+            "timezone": "UTC",
+            "locale": "en",
+            "widget_origins": [],
+            "identity_verification": False,
+            "auto_assignment": True,
+        }
 
 
 class TestUpdateWorkspace:
@@ -107,10 +113,14 @@ class TestUpdateWorkspace:
         assert bad.json()["fields"][0]["location"] == "body.settings.timezone"
         assert good.status_code == 200
         # A partial settings update keeps the values it does not name.
-        assert good.json()["settings"] == {"timezone": "Europe/Paris", "locale": "fr-FR"}
+        settings = good.json()["settings"]
+        assert (settings["timezone"], settings["locale"]) == ("Europe/Paris", "fr-FR")
         workspace = await load(runtime, Workspace, world.a.workspace.id)
         assert workspace is not None
-        assert workspace.settings == {"timezone": "Europe/Paris", "locale": "fr-FR"}
+        assert (workspace.settings["timezone"], workspace.settings["locale"]) == (
+            "Europe/Paris",
+            "fr-FR",
+        )
 
     async def test_api_key_with_write_scope_may_update(
         self, client: httpx.AsyncClient, world: World

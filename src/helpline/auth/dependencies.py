@@ -4,6 +4,7 @@ accepts; the isolation suite reads the same declaration to know how to attack th
 - `MemberAuth(roles)`: people of the workspace with one of `roles`.
 - `WorkspaceAuth(roles, scope)`: those people, or API keys holding `scope`.
 - `StaffAuth()`: platform staff.
+- `VisitorAuth()`: website visitors, with a visitor token from the widget; nothing else.
 A valid credential that the route does not accept gets 403; no credential gets 401.
 """
 
@@ -11,6 +12,7 @@ from typing import Annotated
 
 import structlog
 from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpline.auth import service as auth
 from helpline.auth.principals import (
@@ -20,11 +22,14 @@ from helpline.auth.principals import (
     Principal,
     Scope,
     StaffPrincipal,
+    VisitorPrincipal,
 )
-from helpline.auth.tokens import API_KEY_PREFIX
+from helpline.auth.tokens import API_KEY_PREFIX, VISITOR_TOKEN_PREFIX
 from helpline.core.deps import SessionDep, SettingsDep
 from helpline.core.errors import NotAuthenticated, PermissionDenied
+from helpline.settings import Settings
 from helpline.tenancy.models import Role
+from helpline.visitors.service import authenticate_visitor_token
 
 
 def bearer_token(request: Request) -> str | None:
@@ -53,15 +58,24 @@ class Authenticator:
         token = bearer_token(request)
         if token is None:
             raise NotAuthenticated()
-        principal: Principal
-        if token.startswith(API_KEY_PREFIX):
-            principal = await auth.authenticate_api_key(session, token)
-        else:
-            principal = await auth.authenticate_access_token(session, settings, token)
+        principal = await self.authenticate(session, settings, token)
         self.check(principal)
         if not isinstance(principal, StaffPrincipal):
             structlog.contextvars.bind_contextvars(workspace_id=str(principal.workspace_id))
         return principal
+
+    @staticmethod
+    async def authenticate(session: AsyncSession, settings: Settings, token: str) -> Principal:
+        """The principal of a member, API key or staff credential; a valid visitor token is
+        refused with 403 (visitors call the widget routes only), an invalid one with 401."""
+        if token.startswith(VISITOR_TOKEN_PREFIX):
+            await authenticate_visitor_token(session, token)
+            raise PermissionDenied(
+                "Visitor tokens work only on the widget's endpoints (/api/v1/widget/...)."
+            )
+        if token.startswith(API_KEY_PREFIX):
+            return await auth.authenticate_api_key(session, token)
+        return await auth.authenticate_access_token(session, settings, token)
 
     def check(self, principal: Principal) -> None:
         if isinstance(principal, MemberPrincipal):
@@ -130,6 +144,26 @@ class SessionAuth(Authenticator):
         return principal
 
 
+class VisitorAuth(Authenticator):
+    """Website visitors through the widget. Members, API keys and staff get 403."""
+
+    async def __call__(
+        self, request: Request, session: SessionDep, settings: SettingsDep
+    ) -> VisitorPrincipal:
+        token = bearer_token(request)
+        if token is None:
+            raise NotAuthenticated()
+        if not token.startswith(VISITOR_TOKEN_PREFIX):
+            await self.authenticate(session, settings, token)  # 401 unless valid
+            raise PermissionDenied(
+                "This endpoint is for website visitors: call it with the widget's visitor token."
+            )
+        principal = await authenticate_visitor_token(session, token)
+        structlog.contextvars.bind_contextvars(workspace_id=str(principal.workspace_id))
+        return principal
+
+
 AnyMember = Annotated[MemberPrincipal, Depends(MemberAuth())]
 LoggedIn = Annotated[MemberPrincipal | StaffPrincipal, Depends(SessionAuth())]
 Staff = Annotated[StaffPrincipal, Depends(StaffAuth())]
+Visitor = Annotated[VisitorPrincipal, Depends(VisitorAuth())]

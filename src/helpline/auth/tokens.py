@@ -19,6 +19,7 @@ ALGORITHM = "HS256"
 ISSUER = "helpline"
 API_KEY_PREFIX = "hlk_"
 REFRESH_TOKEN_PREFIX = "hlr_"  # noqa: S105 (a prefix, not a secret)
+VISITOR_TOKEN_PREFIX = "hlv_"  # noqa: S105 (a prefix, not a secret)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from helpline.settings import Environment
 from helpline.tenancy import service as tenancy
 from helpline.tenancy.models import Role, Workspace
 from helpline.tenancy.repository import MembershipRepository, WorkspaceLookup
+from helpline.visitors.origins import origin_of
 
 DEMO_SLUG = "demo"
 
@@ -44,6 +45,7 @@ async def _ensure_demo(runtime: Runtime, session: AsyncSession) -> Workspace:
         workspace = await tenancy.create_workspace(
             session, None, name="Demo", slug=DEMO_SLUG, domains=["localhost", "127.0.0.1"]
         )
+    _allow_widget_origin(workspace, settings.public_url)
     members = MembershipRepository(session, workspace_id=workspace.id)
     for login in DEMO_LOGINS:
         user = await UserRepository(session).get_by_email(login.email)
@@ -54,6 +56,15 @@ async def _ensure_demo(runtime: Runtime, session: AsyncSession) -> Workspace:
         if await members.get_for_user(user.id) is None:
             await tenancy.add_member(session, None, workspace, user, login.role)
     return workspace
+
+
+def _allow_widget_origin(workspace: Workspace, public_url: str) -> None:
+    """Let the widget run on the server's own pages (the demo's test page). Set directly,
+    like the rest of this development-only setup: no member acts, so nothing is audited."""
+    origin = origin_of(public_url)
+    origins = list(workspace.settings.get("widget_origins") or [])
+    if origin not in origins:
+        workspace.settings = {**workspace.settings, "widget_origins": [*origins, origin]}
 
 
 def demo(
@@ -70,6 +81,7 @@ def demo(
     workspace = run_in_unit_of_work(settings, _ensure_demo)
     base = f"http://{settings.host}:{settings.port}"
     typer.echo(f"\nHelpline demo workspace {workspace.name!r}, widget key {workspace.public_key}")
+    typer.echo(f"Widget origins: {', '.join(workspace.settings.get('widget_origins', []))}")
     typer.echo(f"Data: {settings.resolved_database_url}\n")
     typer.echo("Logins (POST /api/v1/auth/login with email and password):")
     for login in DEMO_LOGINS:

@@ -12,6 +12,7 @@ from helpline.cli.common import load_settings
 from helpline.core.context import Origin, set_origin
 from helpline.core.runtime import create_runtime
 from helpline.jobs.worker import Worker
+from helpline.realtime.protocol import MAX_FRAME_BYTES
 
 
 def serve(
@@ -29,6 +30,10 @@ def serve(
         host=host or settings.host,
         port=port or settings.port,
         ws="websockets-sansio",
+        # Compression would multiply the memory of every socket (PERFORMANCE.md, lesson 1),
+        # for frames that are small already.
+        ws_per_message_deflate=False,
+        ws_max_size=MAX_FRAME_BYTES,
         log_level=settings.log_level.lower(),
         proxy_headers=False,
     )
@@ -47,6 +52,9 @@ def worker(
     async def run() -> None:
         set_origin(Origin(request_id="worker", ip="worker"))
         runtime = create_runtime(settings)
+        # Jobs publish events too (a snoozed conversation waking up): a worker sends them
+        # through the broker and receives nothing.
+        await runtime.broker.start(lambda _channel, _data: None, lambda: None)
         job_worker = Worker(runtime, worker_id=f"{socket.gethostname()}:worker")
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):

@@ -9,9 +9,9 @@ from typing import Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from helpline.auth.principals import ApiKeyPrincipal, WorkspacePrincipal
-from helpline.conversations.models import Conversation
-from helpline.conversations.repository import ConversationRepository
+from helpline.auth.principals import ApiKeyPrincipal, VisitorPrincipal, WorkspacePrincipal
+from helpline.conversations.models import Attachment, Conversation
+from helpline.conversations.repository import AttachmentRepository, ConversationRepository
 from helpline.core.errors import NotFound
 from helpline.tenancy.models import Role
 
@@ -44,3 +44,54 @@ async def access_conversation(
     if conversation is None:
         raise NotFound("Conversation not found.")
     return conversation
+
+
+async def access_visitor_conversation(
+    session: AsyncSession,
+    principal: VisitorPrincipal,
+    conversation_id: uuid.UUID,
+    *,
+    for_write: bool = False,
+) -> Conversation:
+    """The conversation, if it is the visitor's own. Another contact's conversation, even in
+    the same workspace, raises the same NotFound as a missing id."""
+    conversations = ConversationRepository(session, workspace_id=principal.workspace_id)
+    conversation = await conversations.get_of_contact(
+        conversation_id, principal.contact_id, lock=for_write
+    )
+    if conversation is None:
+        raise NotFound("Conversation not found.")
+    return conversation
+
+
+ATTACHMENT_NOT_FOUND: Final = "Attachment not found."
+
+
+async def access_attachment(
+    session: AsyncSession, principal: WorkspacePrincipal, attachment_id: uuid.UUID
+) -> Attachment:
+    """The attachment, if `principal` may see its conversation (RELIABILITY.md, Isolation 4):
+    whoever sees the conversation sees its files, notes' files included."""
+    attachments = AttachmentRepository(session, workspace_id=principal.workspace_id)
+    attachment = await attachments.get_visible(attachment_id, viewer_of(principal))
+    if attachment is None:
+        raise NotFound(ATTACHMENT_NOT_FOUND)
+    return attachment
+
+
+async def access_attachment_for_contact(
+    session: AsyncSession, workspace_id: uuid.UUID, contact_id: uuid.UUID, attachment_id: uuid.UUID
+) -> Attachment:
+    """The attachment, if the contact may see it: a file of one of their conversations that a
+    public message carries, or their own upload not sent yet. Files of private notes, and
+    uploads members have not sent, do not exist for them."""
+    attachments = AttachmentRepository(session, workspace_id=workspace_id)
+    found = await attachments.get_for_contact(attachment_id, contact_id)
+    if found is None:
+        raise NotFound(ATTACHMENT_NOT_FOUND)
+    attachment, message = found
+    if message is None and attachment.uploader_contact_id != contact_id:
+        raise NotFound(ATTACHMENT_NOT_FOUND)
+    if message is not None and message.private:
+        raise NotFound(ATTACHMENT_NOT_FOUND)
+    return attachment

@@ -229,7 +229,8 @@ async def list_messages(
     messages, has_more = await conversations.list_messages(
         session, conversation, after_seq=after_seq, before_seq=before_seq, limit=limit
     )
-    return MessagePage(items=[MessageRead.model_validate(m) for m in messages], has_more=has_more)
+    items = await conversations.describe_messages(session, messages)
+    return MessagePage(items=items, has_more=has_more)
 
 
 _REPLAYED: dict[int | str, dict[str, Any]] = {
@@ -252,8 +253,9 @@ async def post_message(
     session: SessionDep,
     response: Response,
 ) -> MessageRead:
-    """Send a message, or a private note; a retry with the same client_message_id returns
-    the original message with 200 instead of 201."""
+    """Send a message, or a private note, with files uploaded first to
+    `…/attachments` (then the body may be empty); a retry with the same client_message_id
+    returns the original message with 200 instead of 201."""
     conversation = await access_conversation(session, principal, conversation_id, for_write=True)
     posted = await conversations.post_message(
         session,
@@ -262,10 +264,12 @@ async def post_message(
         body=body.body,
         client_message_id=body.client_message_id,
         private=body.private,
+        attachment_ids=body.attachment_ids,
     )
     if not posted.created:
         response.status_code = status.HTTP_200_OK
-    return MessageRead.model_validate(posted.message)
+    [read] = await conversations.describe_messages(session, [posted.message])
+    return read
 
 
 @router.post(

@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -67,6 +67,13 @@ class SystemEvent(StrEnum):
     labels_changed = "labels_changed"
     merged_into = "merged_into"
     merged_from = "merged_from"
+
+
+# The system messages a visitor sees in their timeline (docs/widget-api.md); the others
+# (assignment details, teams, labels, priority, snoozes, merges) are internal.
+VISITOR_SYSTEM_EVENTS: Final = frozenset(
+    {SystemEvent.assigned, SystemEvent.handed_off, SystemEvent.reopened, SystemEvent.resolved}
+)
 
 
 class ConversationCounter(Base):

@@ -8,17 +8,32 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, case, delete, exists, or_, select, true, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    case,
+    delete,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpline.contacts.models import Contact
 from helpline.conversations.models import (
+    VISITOR_SYSTEM_EVENTS,
+    Attachment,
     Conversation,
     ConversationCounter,
     ConversationLabel,
     Message,
     ReadCursor,
+    SenderKind,
     Status,
 )
 from helpline.core.pagination import PageParams, paginate
@@ -111,6 +126,25 @@ class ConversationRepository(TenantRepository[Conversation]):
             self.session, statement, id_column=Conversation.id, params=params, newest_first=True
         )
 
+    async def get_of_contact(
+        self, conversation_id: uuid.UUID, contact_id: uuid.UUID, *, lock: bool
+    ) -> Conversation | None:
+        """The conversation if it is `contact_id`'s (a visitor sees only their own)."""
+        statement = self.base_statement().where(
+            Conversation.id == conversation_id, Conversation.contact_id == contact_id
+        )
+        if lock:
+            statement = _locked(statement)
+        return (await self.session.scalars(statement)).first()
+
+    async def page_of_contact(
+        self, contact_id: uuid.UUID, params: PageParams
+    ) -> tuple[Sequence[Conversation], str | None]:
+        statement = self.base_statement().where(Conversation.contact_id == contact_id)
+        return await paginate(
+            self.session, statement, id_column=Conversation.id, params=params, newest_first=True
+        )
+
     async def for_contact(
         self, contact_id: uuid.UUID, viewer: uuid.UUID | None
     ) -> Sequence[Conversation]:
@@ -120,6 +154,25 @@ class ConversationRepository(TenantRepository[Conversation]):
             .order_by(Conversation.id.desc())
         )
         return (await self.session.scalars(statement)).all()
+
+    async def inbox_counts(
+        self, viewer: uuid.UUID | None, me: uuid.UUID | None
+    ) -> list[tuple[Status, bool, bool, int]]:
+        """(status, unassigned, assigned to `me`, count) over what `viewer` sees, merged
+        conversations left out: one grouped query for every number of the inbox."""
+        unassigned = Conversation.assignee_id.is_(None)
+        mine = Conversation.assignee_id == me if me is not None else false()
+        statement = (
+            select(Conversation.status, unassigned, mine, func.count())
+            .where(
+                Conversation.workspace_id == self.workspace_id,
+                Conversation.merged_into_id.is_(None),
+                visible_to(viewer),
+            )
+            .group_by(Conversation.status, unassigned, mine)
+        )
+        rows = (await self.session.execute(statement)).all()
+        return [(Status(status), bool(u), bool(m), int(n)) for status, u, m, n in rows]
 
     def _conditions(self, filters: ConversationFilter) -> list[ColumnElement[bool]]:
         conditions: list[ColumnElement[bool]] = []
@@ -181,6 +234,15 @@ class ConversationRepository(TenantRepository[Conversation]):
         return labels
 
 
+def visible_to_contact() -> ColumnElement[bool]:
+    """Messages the conversation's contact sees: no private notes, and of the system
+    messages only VISITOR_SYSTEM_EVENTS (the same rule as VisitorMessageRead.visible)."""
+    return Message.private.is_(False) & or_(
+        Message.sender_kind != SenderKind.system,
+        Message.event.in_([event.value for event in VISITOR_SYSTEM_EVENTS]),
+    )
+
+
 def _locked(statement: Select[Conversation]) -> Select[Conversation]:
     # FOR NO KEY UPDATE: messages and labels inserted meanwhile only take KEY SHARE on the
     # row (their foreign key), so they are not blocked by it. populate_existing refreshes an
@@ -206,10 +268,15 @@ class MessageRepository(TenantRepository[Message]):
         after_seq: int | None,
         before_seq: int | None,
         limit: int,
+        include_private: bool = True,
     ) -> tuple[list[Message], bool]:
         """Up to `limit` messages in ascending seq and whether more lie beyond: after
-        `after_seq`, else the newest (before `before_seq` if given)."""
+        `after_seq`, else the newest (before `before_seq` if given). Without
+        `include_private`, what only the workspace sees is left out in SQL (visible_to_contact),
+        so pages stay full and `has_more` exact."""
         statement = self.base_statement().where(Message.conversation_id == conversation_id)
+        if not include_private:
+            statement = statement.where(visible_to_contact())
         if before_seq is not None:
             statement = statement.where(Message.seq < before_seq)
         forwards = after_seq is not None
@@ -298,3 +365,60 @@ class ReadCursorRepository(TenantRepository[ReadCursor]):
             .execution_options(synchronize_session=False)
         )
         return int((await self.session.execute(statement)).scalar_one())
+
+
+class AttachmentRepository(TenantRepository[Attachment]):
+    model = Attachment
+
+    async def get_visible(
+        self, attachment_id: uuid.UUID, viewer: uuid.UUID | None
+    ) -> Attachment | None:
+        """The attachment, if its conversation is visible to `viewer` (see visible_to)."""
+        statement = (
+            self.base_statement()
+            .join(Conversation, Conversation.id == Attachment.conversation_id)
+            .where(Attachment.id == attachment_id, visible_to(viewer))
+        )
+        return (await self.session.scalars(statement)).first()
+
+    async def get_for_contact(
+        self, attachment_id: uuid.UUID, contact_id: uuid.UUID
+    ) -> tuple[Attachment, Message | None] | None:
+        """The attachment with the message carrying it (None: not sent yet), if it belongs
+        to one of the contact's conversations."""
+        statement = (
+            select(Attachment, Message)
+            .join(Conversation, Conversation.id == Attachment.conversation_id)
+            .outerjoin(Message, Message.id == Attachment.message_id)
+            .where(
+                Attachment.workspace_id == self.workspace_id,
+                Attachment.id == attachment_id,
+                Conversation.contact_id == contact_id,
+            )
+        )
+        row = (await self.session.execute(statement)).first()
+        return None if row is None else (row[0], row[1])
+
+    async def unsent(
+        self, conversation_id: uuid.UUID, attachment_ids: Sequence[uuid.UUID]
+    ) -> list[Attachment]:
+        """Uploads of the conversation among `attachment_ids` that no message carries yet,
+        locked until the message that takes them commits."""
+        statement = (
+            self.base_statement()
+            .where(
+                Attachment.id.in_(attachment_ids),
+                Attachment.conversation_id == conversation_id,
+                Attachment.message_id.is_(None),
+            )
+            .with_for_update()
+        )
+        return list((await self.session.scalars(statement)).all())
+
+    async def of_messages(self, message_ids: Sequence[uuid.UUID]) -> list[Attachment]:
+        statement = (
+            self.base_statement()
+            .where(Attachment.message_id.in_(message_ids))
+            .order_by(Attachment.created_at, Attachment.id)
+        )
+        return list((await self.session.scalars(statement)).all())

@@ -9,8 +9,10 @@ from pydantic import AwareDatetime, ConfigDict, Field
 
 from helpline.contacts.models import Contact
 from helpline.conversations.models import (
+    VISITOR_SYSTEM_EVENTS,
     Channel,
     Conversation,
+    Message,
     Owner,
     Priority,
     SenderKind,
@@ -21,6 +23,7 @@ from helpline.core.schemas import IDSchema, InputSchema, Schema, TimestampedSche
 MAX_BODY_CHARS = 10_000
 MAX_MESSAGES_PAGE = 200
 DEFAULT_MESSAGES_PAGE = 50
+MAX_ATTACHMENTS_PER_MESSAGE = 10
 
 _EXAMPLE_ID = "01900000-0000-7000-8000-000000000000"
 
@@ -142,16 +145,28 @@ class MessageCreate(InputSchema):
                 {
                     "body": "Thanks, I have refunded the duplicate charge.",
                     "client_message_id": "9b2f6c1e-5d4a-4c1b-8f0e-2a7d3c9e1b40",
+                    "attachment_ids": [],
                 }
             ]
         }
     )
 
-    body: Body
+    # May be empty when the message carries attachments.
+    body: Annotated[str, Field(max_length=MAX_BODY_CHARS)] = ""
     # Chosen by the client and reused when it retries: the same id returns the same message.
     client_message_id: ClientMessageId | None = None
     # A note for colleagues; the contact never sees it.
     private: bool = False
+    # Files uploaded by the sender to this conversation (POST .../attachments), not yet sent.
+    attachment_ids: list[uuid.UUID] = Field(default=[], max_length=MAX_ATTACHMENTS_PER_MESSAGE)
+
+
+class AttachmentRead(TimestampedSchema):
+    filename: str
+    content_type: str
+    size_bytes: int
+    # Where to download the bytes, relative to the server (the caller's own download route).
+    url: str
 
 
 class MessageRead(IDSchema):
@@ -167,6 +182,7 @@ class MessageRead(IDSchema):
     data: dict[str, Any]
     client_message_id: str | None
     created_at: datetime
+    attachments: list[AttachmentRead] = Field(default_factory=list)
 
 
 class MessagePage(Schema):
@@ -184,3 +200,110 @@ class ReadRequest(InputSchema):
 class ReadCursorRead(Schema):
     conversation_id: uuid.UUID
     last_read_seq: int
+
+
+# --- The visitor's view (widget) ---------------------------------------------------------
+# Narrower than the agents' shapes: no notes, member ids, API key names, teams, labels,
+# priority, display numbers or system message details. Built from the row alone (no query),
+# so that REST and real-time events to visitors use exactly these (RELIABILITY.md,
+# Isolation 3). See docs/widget-api.md.
+
+
+class VisitorConversationRead(IDSchema):
+    public_id: str
+    # Visitors see open or resolved: pending and snoozed are the workspace's own bookkeeping.
+    status: Literal["open", "resolved"]
+    subject: str
+    # Whether a person of the workspace is on the conversation (never who).
+    agent_assigned: bool
+    # Merged into another conversation: this one is read-only now.
+    merged: bool
+    created_at: datetime
+    last_activity_at: datetime
+    resolved_at: datetime | None
+
+    @classmethod
+    def of(cls, conversation: Conversation) -> "VisitorConversationRead":
+        return cls(
+            id=conversation.id,
+            public_id=conversation.public_id,
+            status="resolved" if conversation.status == Status.resolved else "open",
+            subject=conversation.subject,
+            agent_assigned=conversation.assignee_id is not None,
+            merged=conversation.merged_into_id is not None,
+            created_at=conversation.created_at,
+            last_activity_at=conversation.last_activity_at,
+            resolved_at=conversation.resolved_at,
+        )
+
+
+class VisitorMessageRead(IDSchema):
+    conversation_id: uuid.UUID
+    # Seqs of what visitors see have gaps (notes and internal events are left out): resume
+    # with after_seq = the last seq received.
+    seq: int
+    sender_kind: SenderKind
+    body: str
+    # System messages: one of VISITOR_SYSTEM_EVENTS, rendered by the widget in its own words.
+    event: str | None
+    # The visitor's own messages only: how the widget matches a sent message to its answer.
+    client_message_id: str | None
+    created_at: datetime
+
+    @staticmethod
+    def visible(message: Message) -> bool:
+        """Whether the conversation's contact sees `message` (the rule of
+        repository.visible_to_contact, which applies it in SQL)."""
+        if message.private:
+            return False
+        return message.sender_kind != SenderKind.system or message.event in {
+            event.value for event in VISITOR_SYSTEM_EVENTS
+        }
+
+    @classmethod
+    def of(cls, message: Message) -> "VisitorMessageRead":
+        """The visitor's view of a message that visible() admits."""
+        own = message.sender_kind == SenderKind.contact
+        return cls(
+            id=message.id,
+            conversation_id=message.conversation_id,
+            seq=message.seq,
+            sender_kind=message.sender_kind,
+            body=message.body,
+            event=message.event,
+            client_message_id=message.client_message_id if own else None,
+            created_at=message.created_at,
+        )
+
+
+class VisitorMessagePage(Schema):
+    items: list[VisitorMessageRead]
+    has_more: bool
+
+
+class VisitorConversationCreate(InputSchema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"subject": "Delivery", "body": "Hello, where is my parcel?"}]
+        }
+    )
+
+    subject: Subject = ""
+    # The visitor's first message.
+    body: Body | None = None
+
+
+class VisitorMessageCreate(InputSchema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "body": "It was order 1042.",
+                    "client_message_id": "5f1d0c2a-8b7e-4e3a-9c61-0d2f4b8a7e15",
+                }
+            ]
+        }
+    )
+
+    body: Body
+    client_message_id: ClientMessageId | None = None

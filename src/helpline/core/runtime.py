@@ -11,7 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from helpline.core.db import create_engine, create_sessionmaker
 from helpline.core.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
+from helpline.realtime.broker import BROKER_KEY, Broker, create_broker
 from helpline.settings import Settings
+from helpline.storage import Storage, create_storage
 
 
 @dataclass
@@ -20,9 +22,15 @@ class Runtime:
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
     rate_limiter: RateLimiter
+    # Uploaded files (attachments); see helpline.storage.
+    storage: Storage
+    # Carries real-time events between processes; services reach it through their session.
+    broker: Broker
 
     async def close(self) -> None:
+        await self.broker.close()
         await self.rate_limiter.close()
+        await self.storage.close()
         await self.engine.dispose()
 
 
@@ -33,9 +41,12 @@ def create_runtime(settings: Settings) -> Runtime:
         limiter = RedisRateLimiter(Redis.from_url(settings.redis_url, socket_timeout=2))
     else:
         limiter = MemoryRateLimiter()
+    broker = create_broker(settings.redis_url)
     return Runtime(
         settings=settings,
         engine=engine,
-        sessionmaker=create_sessionmaker(engine),
+        sessionmaker=create_sessionmaker(engine, info={BROKER_KEY: broker}),
         rate_limiter=limiter,
+        storage=create_storage(settings),
+        broker=broker,
     )

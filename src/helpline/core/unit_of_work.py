@@ -5,6 +5,9 @@ Rules:
   one unit of work. Services receive its session and never commit or roll back.
 - On success the transaction commits; on any exception it rolls back and the exception
   propagates.
+- `before_commit(session, hook)` registers work to do inside the transaction, after the
+  service code and before the commit (building real-time event payloads from the final
+  state of the rows). A failing hook rolls everything back, like any failure.
 - `after_commit(session, hook)` registers work that must only happen once the data is
   durable (waking the job dispatcher, publishing real-time events). Hooks run in order after
   the commit, and are discarded on rollback. A failing hook is logged, never raised: the
@@ -20,7 +23,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 AfterCommitHook = Callable[[], Awaitable[None]]
 
 _HOOKS_KEY = "helpline.after_commit"
+_BEFORE_KEY = "helpline.before_commit"
 log = structlog.get_logger(__name__)
+
+
+def before_commit(session: AsyncSession, hook: AfterCommitHook) -> None:
+    session.info.setdefault(_BEFORE_KEY, []).append(hook)
 
 
 def after_commit(session: AsyncSession, hook: AfterCommitHook) -> None:
@@ -34,12 +42,21 @@ async def unit_of_work(
     async with sessionmaker() as session:
         try:
             yield session
+            await _run_before_commit(session)
             await session.commit()
         except BaseException:
             session.info.pop(_HOOKS_KEY, None)
+            session.info.pop(_BEFORE_KEY, None)
             await session.rollback()
             raise
         await _run_hooks(session)
+
+
+async def _run_before_commit(session: AsyncSession) -> None:
+    # A hook may register another (an event built by one hook); run until none is left.
+    while hooks := session.info.pop(_BEFORE_KEY, []):
+        for hook in hooks:
+            await hook()
 
 
 async def _run_hooks(session: AsyncSession) -> None:

@@ -65,6 +65,21 @@ def enqueue(
     return job
 
 
+async def has_queued(
+    session: AsyncSession, name: str, *, workspace_id: uuid.UUID | None, args: dict[str, str]
+) -> bool:
+    """Whether a job `name` of this workspace whose arguments include `args` is waiting to
+    run: lets a self-rescheduling job (a watchdog) keep one pending run instead of piling up.
+    Only string-valued arguments are compared."""
+    statement = select(Job.id).where(
+        Job.name == name,
+        Job.status == JobStatus.queued,
+        Job.workspace_id == workspace_id,
+        *(Job.args[key].as_string() == value for key, value in args.items()),
+    )
+    return (await session.execute(statement.limit(1))).first() is not None
+
+
 def add_wake_listener(listener: WakeListener) -> None:
     _wake_listeners.add(listener)
 

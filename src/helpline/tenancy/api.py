@@ -15,6 +15,7 @@ from helpline.auth.principals import (
     Scope,
 )
 from helpline.auth.schemas import TokenResponse
+from helpline.conversations import service as conversations
 from helpline.core.deps import RateLimiterDep, SessionDep, SettingsDep
 from helpline.core.errors import (
     BadRequest,
@@ -120,8 +121,12 @@ async def update_workspace(
 ) -> WorkspaceRead:
     """Change the workspace's name, website domains or settings (owners and admins)."""
     workspace = await tenancy.get_workspace(session, principal.workspace_id)
+    was_auto = WorkspaceSettings.model_validate(workspace.settings).auto_assignment
     changes = body.model_dump(exclude_unset=True)
     await tenancy.update_workspace(session, principal, workspace, changes=changes)
+    if not was_auto and WorkspaceSettings.model_validate(workspace.settings).auto_assignment:
+        # Automatic assignment turned on: hand out what queued meanwhile.
+        await conversations.drain_backlog(session, principal.workspace_id)
     return await workspace_read(session, workspace)
 
 
@@ -145,9 +150,13 @@ async def update_member(
 ) -> MemberRead:
     """Change a member's role or capacity (owners and admins; only owners touch owners)."""
     membership, user = await access_member(session, principal, member_id)
+    previous_capacity = membership.capacity
     await tenancy.update_member(
         session, principal, membership, role=body.role, capacity=body.capacity
     )
+    if membership.capacity > previous_capacity:
+        # Room for more: the queue may have some for them (docs/assignment.md).
+        await conversations.drain_backlog(session, principal.workspace_id)
     return _member_read(membership, user)
 
 
@@ -167,8 +176,11 @@ async def remove_member(
 async def set_availability(
     body: AvailabilityUpdate, principal: AnyMember, session: SessionDep
 ) -> MemberRead:
-    """Set your own availability: online, busy, away or offline."""
-    await tenancy.set_availability(session, principal, body.availability)
+    """Set your own availability: online, busy, away or offline. Coming online takes
+    conversations from the queue; going offline hands yours to others (docs/assignment.md)."""
+    membership = await tenancy.set_availability(session, principal, body.availability)
+    # Called here, not in tenancy's service: tenancy does not import conversations.
+    await conversations.availability_changed(session, membership)
     return _member_read(*await access_member(session, principal, principal.membership_id))
 
 

@@ -38,6 +38,19 @@ class WorkspaceLookup(Repository[Workspace]):
     def list_statement(self) -> Select[Workspace]:
         return select(Workspace)
 
+    async def lock_for_routing(self, workspace_id: uuid.UUID) -> Workspace | None:
+        """Lock the workspace's row and reload it: the routing lock that serialises automatic
+        assignment and changes to members' availability and capacity in the workspace
+        (docs/assignment.md). FOR NO KEY UPDATE: rows referencing the workspace (their
+        foreign key takes KEY SHARE) are still inserted freely."""
+        statement = (
+            select(Workspace)
+            .where(Workspace.id == workspace_id)
+            .with_for_update(key_share=True)
+            .execution_options(populate_existing=True)
+        )
+        return (await self.session.scalars(statement)).first()
+
     async def domains_in_use(self, domains: list[str]) -> Sequence[WorkspaceDomain]:
         statement = select(WorkspaceDomain).where(WorkspaceDomain.domain.in_(domains))
         return (await self.session.scalars(statement)).all()
@@ -85,6 +98,17 @@ class MembershipRepository(TenantRepository[Membership]):
             self.base_statement()
             .join(User, User.id == Membership.user_id)
             .where(User.email == email.lower())
+        )
+        return (await self.session.scalars(statement)).first()
+
+    async def lock(self, membership_id: uuid.UUID) -> Membership | None:
+        """Lock the member's row and reload it (availability, capacity, round-robin and
+        presence are read-modify-written under it)."""
+        statement = (
+            self.base_statement()
+            .where(Membership.id == membership_id)
+            .with_for_update(key_share=True)
+            .execution_options(populate_existing=True)
         )
         return (await self.session.scalars(statement)).first()
 
@@ -146,6 +170,12 @@ class TeamMemberRepository(TenantRepository[TeamMember]):
             TeamMember.team_id == team_id, TeamMember.membership_id == membership_id
         )
         return (await self.session.scalars(statement)).first()
+
+    async def team_ids_of(self, membership_id: uuid.UUID) -> list[uuid.UUID]:
+        statement = select(TeamMember.team_id).where(
+            TeamMember.workspace_id == self.workspace_id, TeamMember.membership_id == membership_id
+        )
+        return list((await self.session.scalars(statement)).all())
 
 
 class InvitationRepository(TenantRepository[Invitation]):

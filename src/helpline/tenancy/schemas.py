@@ -9,6 +9,7 @@ from pydantic import ConfigDict, EmailStr, Field, field_validator
 
 from helpline.core.schemas import IDSchema, InputSchema, Schema, TimestampedSchema
 from helpline.tenancy.models import Availability, Role, WorkspaceStatus
+from helpline.visitors.origins import normalize_origin
 
 Name = Annotated[str, Field(min_length=1, max_length=120)]
 Slug = Annotated[
@@ -35,6 +36,12 @@ class WorkspaceSettings(InputSchema):
         if value not in zoneinfo.available_timezones():
             raise ValueError(f"{value!r} is not a known time zone, such as Europe/Paris")
         return value
+
+    @field_validator("widget_origins")
+    @classmethod
+    def _normalized_origins(cls, values: list[str]) -> list[str]:
+        # Stored as browsers send them (scheme://host[:port]), so matching is exact.
+        return list(dict.fromkeys(normalize_origin(value) for value in values))
 
 
 class WorkspaceRead(TimestampedSchema):

@@ -1,7 +1,11 @@
 """Authentication and credentials. Import as `from helpline.auth import service as auth`."""
 
 from helpline.auth.service.api_keys import create_api_key, delete_api_key, list_api_keys
-from helpline.auth.service.authenticate import authenticate_access_token, authenticate_api_key
+from helpline.auth.service.authenticate import (
+    authenticate_access_token,
+    authenticate_api_key,
+    recheck_member,
+)
 from helpline.auth.service.passwords import (
     change_password,
     check_password_strength,
@@ -34,6 +38,7 @@ __all__ = [
     "list_api_keys",
     "login",
     "logout",
+    "recheck_member",
     "refresh",
     "request_password_reset",
     "reset_password",

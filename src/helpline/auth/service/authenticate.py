@@ -1,5 +1,6 @@
 """Turning a credential into a principal. Runs on every authenticated request."""
 
+import uuid
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -30,6 +31,29 @@ async def authenticate_access_token(
     tokens at once.
     """
     claims = read_access_token(settings, token)
+    return await _principal_of_session(
+        session, claims.session_id, claims.user_id, claims.workspace_id
+    )
+
+
+async def recheck_member(session: AsyncSession, principal: MemberPrincipal) -> MemberPrincipal:
+    """The member behind a live connection, as of now: their login session must still be
+    valid (the access token's own expiry does not matter: the socket was authenticated
+    when it opened). Raises NotAuthenticated once it is not; the role may have changed."""
+    current = await _principal_of_session(
+        session, principal.session_id, principal.user_id, principal.workspace_id
+    )
+    if not isinstance(current, MemberPrincipal):
+        raise NotAuthenticated(SESSION_ENDED)
+    return current
+
+
+async def _principal_of_session(
+    session: AsyncSession,
+    session_id: uuid.UUID,
+    user_id: uuid.UUID,
+    workspace_id: uuid.UUID | None,
+) -> MemberPrincipal | StaffPrincipal:
     statement = (
         select(AuthSession, User, Membership, Workspace)
         .join(User, User.id == AuthSession.user_id)
@@ -38,7 +62,7 @@ async def authenticate_access_token(
             (Membership.user_id == User.id) & (Membership.workspace_id == AuthSession.workspace_id),
         )
         .outerjoin(Workspace, Workspace.id == AuthSession.workspace_id)
-        .where(AuthSession.id == claims.session_id, AuthSession.user_id == claims.user_id)
+        .where(AuthSession.id == session_id, AuthSession.user_id == user_id)
     )
     row = (await session.execute(statement)).first()
     if row is None:
@@ -46,9 +70,9 @@ async def authenticate_access_token(
     auth_session, user, membership, workspace = row
     if auth_session.revoked_at is not None or auth_session.expires_at <= utc_now():
         raise NotAuthenticated(SESSION_ENDED)
-    if not user.is_active or auth_session.workspace_id != claims.workspace_id:
+    if not user.is_active or auth_session.workspace_id != workspace_id:
         raise NotAuthenticated(SESSION_ENDED)
-    if claims.workspace_id is None:
+    if workspace_id is None:
         if not user.is_staff:
             raise NotAuthenticated(SESSION_ENDED)
         return StaffPrincipal(user_id=user.id, session_id=auth_session.id, label=user.email)

@@ -1,7 +1,8 @@
 """Who works on a conversation: assigning, claiming, and routing to a team.
 
-Automatic assignment (round-robin over online agents, capacity, the backlog) comes with the
-real-time part of issue #3; it will call the same functions.
+Automatic assignment (routing.py: round-robin, capacity, the queue) assigns through the same
+set_assignee; the changes here that free capacity or queue a conversation ask for a drain of
+the queue after commit (common.request_drain).
 """
 
 import uuid
@@ -9,34 +10,44 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpline.auth.principals import MemberPrincipal
-from helpline.conversations.models import Conversation, Owner, SystemEvent
+from helpline.conversations.models import Conversation, Owner, Status, SystemEvent
+from helpline.conversations.routing_repository import WORKING_STATUSES
 from helpline.conversations.service.common import (
     Actor,
     AlreadyClaimed,
     check_not_merged,
     lock,
+    request_drain,
 )
 from helpline.conversations.service.timeline import post_system
 from helpline.core.errors import NotFound, PermissionDenied
 from helpline.tenancy.models import Membership, Team
 
 
-def _set_assignee(
-    session: AsyncSession, conversation: Conversation, actor: Actor, member_id: uuid.UUID | None
+def set_assignee(
+    session: AsyncSession,
+    conversation: Conversation,
+    actor: Actor | None,
+    member_id: uuid.UUID | None,
+    *,
+    reason: str | None = None,
 ) -> None:
+    """The one path that changes an assignee (the caller holds the lock). `reason` is set
+    when the system decided (automatic assignment, a member going offline)."""
     previous = conversation.assignee_id
     if previous == member_id:
         return
     conversation.assignee_id = member_id
     conversation.owner = Owner.human if member_id is not None else Owner.nobody
     previous_id = str(previous) if previous is not None else None
+    extra = {"reason": reason} if reason is not None else {}
     if member_id is None:
         post_system(
             session,
             conversation,
             actor,
             SystemEvent.unassigned,
-            {"previous_assignee_id": previous_id},
+            {"previous_assignee_id": previous_id, **extra},
         )
         return
     post_system(
@@ -44,7 +55,7 @@ def _set_assignee(
         conversation,
         actor,
         SystemEvent.assigned,
-        {"assignee_id": str(member_id), "previous_assignee_id": previous_id},
+        {"assignee_id": str(member_id), "previous_assignee_id": previous_id, **extra},
     )
 
 
@@ -57,7 +68,13 @@ async def assign(
         raise NotFound("Member not found.")
     conversation = await lock(session, conversation)
     check_not_merged(conversation)
-    _set_assignee(session, conversation, actor, member.id if member is not None else None)
+    previous = conversation.assignee_id
+    set_assignee(session, conversation, actor, member.id if member is not None else None)
+    # The previous assignee has room again, and an unassigned conversation is in the queue.
+    if previous not in (None, conversation.assignee_id) and (
+        conversation.status in WORKING_STATUSES
+    ):
+        request_drain(session, conversation.workspace_id)
     await session.flush()
     return conversation
 
@@ -71,7 +88,7 @@ async def claim(session: AsyncSession, actor: Actor, conversation: Conversation)
     check_not_merged(conversation)
     if conversation.assignee_id not in (None, actor.membership_id):
         raise AlreadyClaimed("Someone else already took this conversation.")
-    _set_assignee(session, conversation, actor, actor.membership_id)
+    set_assignee(session, conversation, actor, actor.membership_id)
     await session.flush()
     return conversation
 
@@ -99,5 +116,8 @@ async def set_team(
                 "previous_team_id": str(previous) if previous is not None else None,
             },
         )
+        if conversation.assignee_id is None and conversation.status == Status.open:
+            # Queued for another team now: its members may be free.
+            request_drain(session, conversation.workspace_id)
         await session.flush()
     return conversation

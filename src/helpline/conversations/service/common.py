@@ -3,12 +3,16 @@
 import uuid
 from dataclasses import dataclass
 
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpline.auth.principals import ApiKeyPrincipal, MemberPrincipal
-from helpline.conversations.models import Conversation
+from helpline.conversations.models import Conversation, Status
 from helpline.conversations.repository import ConversationRepository
+from helpline.conversations.routing_repository import WORKING_STATUSES
+from helpline.conversations.service import publishing
 from helpline.core.errors import Conflict, Unprocessable
+from helpline.jobs import queue
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,10 +65,13 @@ class InvalidMerge(Conflict):
 
 
 async def lock(session: AsyncSession, conversation: Conversation) -> Conversation:
-    """Lock the conversation's row and reload it; do this before changing anything on it."""
-    return await ConversationRepository(session, workspace_id=conversation.workspace_id).lock(
+    """Lock the conversation's row and reload it; do this before changing anything on it.
+    What changes after this is published as events when the transaction commits."""
+    locked = await ConversationRepository(session, workspace_id=conversation.workspace_id).lock(
         conversation
     )
+    publishing.conversation_locked(session, locked)
+    return locked
 
 
 def check_not_merged(conversation: Conversation) -> None:
@@ -75,3 +82,37 @@ def check_not_merged(conversation: Conversation) -> None:
             f"This conversation was merged into conversation {conversation.merged_into_id}; "
             "continue there."
         )
+
+
+# --- Automatic assignment hooks (the rules: docs/assignment.md) ---------------------------
+
+DRAIN_BACKLOG_JOB = "conversations.drain_backlog"
+_DRAIN_REQUESTED = "helpline.conversations.drain_requested"
+
+
+class DrainBacklogArgs(BaseModel):
+    workspace_id: uuid.UUID
+
+
+def request_drain(session: AsyncSession, workspace_id: uuid.UUID) -> None:
+    """Route the queue of the workspace once this transaction commits (a job, at most one per
+    transaction). Called where capacity frees up or a conversation enters the queue while the
+    caller holds a conversation's lock: draining right here would take the routing lock after
+    a conversation lock, against the lock order."""
+    requested: set[uuid.UUID] = session.info.setdefault(_DRAIN_REQUESTED, set())
+    if workspace_id in requested:
+        return
+    requested.add(workspace_id)
+    queue.enqueue(
+        session,
+        DRAIN_BACKLOG_JOB,
+        DrainBacklogArgs(workspace_id=workspace_id),
+        workspace_id=workspace_id,
+    )
+
+
+def routing_changed(conversation: Conversation, previous_status: Status) -> bool:
+    """Whether a status change freed its assignee's capacity or put it in the queue."""
+    if conversation.merged_into_id is None and conversation.assignee_id is None:
+        return conversation.status == Status.open and previous_status != Status.open
+    return previous_status in WORKING_STATUSES and conversation.status not in WORKING_STATUSES

@@ -18,6 +18,7 @@ from helpline.conversations.models import (
     SystemEvent,
 )
 from helpline.conversations.repository import ConversationRepository
+from helpline.conversations.service import publishing
 from helpline.conversations.service.common import (
     Actor,
     ContactActor,
@@ -26,8 +27,11 @@ from helpline.conversations.service.common import (
     InvalidSubject,
     check_not_merged,
     lock,
+    request_drain,
+    routing_changed,
 )
 from helpline.conversations.service.messages import checked_body
+from helpline.conversations.service.routing import route_to_human
 from helpline.conversations.service.timeline import (
     apply_status,
     change_status,
@@ -92,10 +96,14 @@ async def start_conversation(
     )
     session.add(conversation)
     await session.flush()
+    publishing.conversation_created(session, conversation)
     if text is not None:
         # The row is ours alone until commit, so no lock is needed for seq 1.
         post_authored(session, conversation, actor, text, private=False, client_message_id=None)
         await session.flush()
+    # A new conversation needs a person (until the bot answers first): an online agent now,
+    # or the queue (docs/assignment.md).
+    await route_to_human(session, conversation)
     return conversation
 
 
@@ -143,6 +151,7 @@ async def wake_snoozed(session: AsyncSession, args: WakeSnoozedArgs) -> bool:
     conversation = await conversations.get_visible(args.conversation_id, None, lock=True)
     if conversation is None or conversation.status != Status.snoozed:
         return False
+    publishing.conversation_locked(session, conversation)
     if conversation.snoozed_until is not None and conversation.snoozed_until > utc_now():
         return False
     change_status(session, conversation, None, Status.open, reason="snooze_ended")
@@ -216,6 +225,8 @@ async def merge(
     previous_status = source.status
     source.merged_into_id = target.id
     apply_status(source, Status.resolved)
+    if routing_changed(source, previous_status):
+        request_drain(session, source.workspace_id)
     post_system(
         session,
         source,

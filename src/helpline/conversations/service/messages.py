@@ -1,5 +1,7 @@
 """Posting messages and notes, reading the history, and read cursors."""
 
+import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -8,6 +10,8 @@ from helpline.auth.principals import ApiKeyPrincipal, MemberPrincipal
 from helpline.conversations.models import Conversation, Message
 from helpline.conversations.repository import MessageRepository, ReadCursorRepository
 from helpline.conversations.schemas import MAX_BODY_CHARS
+from helpline.conversations.service import attachments as uploads
+from helpline.conversations.service import publishing
 from helpline.conversations.service.common import (
     Actor,
     ClientMessageIdReused,
@@ -30,8 +34,12 @@ class Posted:
     created: bool
 
 
-def checked_body(body: str) -> str:
+def checked_body(body: str, *, allow_empty: bool = False) -> str:
     text = body.strip()
+    if not text and allow_empty:
+        return text
+    if not text:
+        raise InvalidMessage("A message needs a body, or at least one attachment.")
     if not 1 <= len(text) <= MAX_BODY_CHARS:
         raise InvalidMessage(
             f"A message has 1 to {MAX_BODY_CHARS:,} characters (not counting surrounding "
@@ -75,6 +83,7 @@ async def post_message(
     body: str,
     client_message_id: str | None = None,
     private: bool = False,
+    attachment_ids: Sequence[uuid.UUID] = (),
 ) -> Posted:
     """Append a message with the next seq. A client id seen before in this conversation
     returns the original message and changes nothing (a retry after a lost answer); used by
@@ -82,8 +91,11 @@ async def post_message(
 
     A contact's message marks them waiting and reopens the conversation unless it is open; an
     agent's public reply ends the wait. Private notes come only from members.
+
+    `attachment_ids` are the actor's own uploads to this conversation, not sent yet (see
+    attachments.take_uploads); with at least one, the body may be empty.
     """
-    text = checked_body(body)
+    text = checked_body(body, allow_empty=bool(attachment_ids))
     if client_message_id is not None and not (
         1 <= len(client_message_id) <= MAX_CLIENT_MESSAGE_ID_CHARS
     ):
@@ -98,11 +110,16 @@ async def post_message(
     conversation = await lock(session, conversation)
     original = await _sent_before(session, actor, conversation, client_message_id)
     if original is not None:
+        # Published again: the first time may have died with the process that committed
+        # it, before its event left (the reason the client is retrying at all).
+        publishing.message_appended(session, original)
         return Posted(original, created=False)
     check_not_merged(conversation)
+    files = await uploads.take_uploads(session, actor, conversation, attachment_ids)
     message = post_authored(
         session, conversation, actor, text, private=private, client_message_id=client_message_id
     )
+    await uploads.attach(session, files, message)
     await session.flush()
     return Posted(message, created=True)
 
@@ -114,10 +131,17 @@ async def add_note(
     *,
     body: str,
     client_message_id: str | None = None,
+    attachment_ids: Sequence[uuid.UUID] = (),
 ) -> Posted:
-    """A private note for colleagues: the contact never sees it."""
+    """A private note for colleagues: the contact never sees it, nor its attachments."""
     return await post_message(
-        session, actor, conversation, body=body, client_message_id=client_message_id, private=True
+        session,
+        actor,
+        conversation,
+        body=body,
+        client_message_id=client_message_id,
+        private=True,
+        attachment_ids=attachment_ids,
     )
 
 
@@ -128,12 +152,18 @@ async def list_messages(
     after_seq: int | None,
     before_seq: int | None,
     limit: int,
+    include_private: bool = True,
 ) -> tuple[list[Message], bool]:
-    """Messages in ascending seq, private notes included (for agents; the visitor API will
-    filter them), and whether more lie beyond the page. See MessageRepository.history."""
+    """Messages in ascending seq, and whether more lie beyond the page. Agents get every
+    message; visitors pass include_private=False, which leaves out notes and internal system
+    messages in SQL. See MessageRepository.history."""
     messages = MessageRepository(session, workspace_id=conversation.workspace_id)
     return await messages.history(
-        conversation.id, after_seq=after_seq, before_seq=before_seq, limit=limit
+        conversation.id,
+        after_seq=after_seq,
+        before_seq=before_seq,
+        limit=limit,
+        include_private=include_private,
     )
 
 
@@ -155,5 +185,9 @@ async def mark_read(
         )
     cursors = ReadCursorRepository(session, workspace_id=conversation.workspace_id)
     if isinstance(actor, MemberPrincipal):
-        return await cursors.advance(conversation.id, member_id=actor.membership_id, seq=seq)
-    return await cursors.advance(conversation.id, contact_id=actor.contact_id, seq=seq)
+        position = await cursors.advance(conversation.id, member_id=actor.membership_id, seq=seq)
+        publishing.read_moved(session, conversation, actor.membership_id, position)
+        return position
+    position = await cursors.advance(conversation.id, contact_id=actor.contact_id, seq=seq)
+    publishing.read_moved(session, conversation, None, position)
+    return position

@@ -1,4 +1,4 @@
-"""Reading conversations: the inbox list, a contact's conversations, and response shapes."""
+"""Reading conversations: the inbox list and a contact's conversations."""
 
 import uuid
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ from helpline.contacts.models import Contact
 from helpline.conversations.access import viewer_of
 from helpline.conversations.models import Conversation, Status
 from helpline.conversations.repository import ConversationFilter, ConversationRepository
-from helpline.conversations.schemas import ConversationRead
+from helpline.conversations.service.common import ContactActor
 from helpline.conversations.service.labels import normalize_label
 from helpline.core.errors import BadRequest
 from helpline.core.pagination import PageParams
@@ -63,14 +63,9 @@ async def list_for_contact(
     return await conversations.for_contact(contact.id, viewer_of(principal))
 
 
-async def describe(
-    session: AsyncSession, conversations: Sequence[Conversation]
-) -> list[ConversationRead]:
-    """Response shapes for conversations of one workspace, with their contacts and labels:
-    two queries whatever the number of conversations."""
-    if not conversations:
-        return []
-    repository = ConversationRepository(session, workspace_id=conversations[0].workspace_id)
-    contacts = await repository.contacts_of(conversations)
-    labels = await repository.labels_of([c.id for c in conversations])
-    return [ConversationRead.build(c, contacts[c.contact_id], labels[c.id]) for c in conversations]
+async def list_for_visitor(
+    session: AsyncSession, actor: ContactActor, params: PageParams
+) -> tuple[Sequence[Conversation], str | None]:
+    """The contact's own conversations, newest first (for the visitor API)."""
+    conversations = ConversationRepository(session, workspace_id=actor.workspace_id)
+    return await conversations.page_of_contact(actor.contact_id, params)

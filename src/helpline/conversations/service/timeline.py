@@ -19,7 +19,13 @@ from helpline.conversations.models import (
     Status,
     SystemEvent,
 )
-from helpline.conversations.service.common import Actor, ContactActor
+from helpline.conversations.service import publishing
+from helpline.conversations.service.common import (
+    Actor,
+    ContactActor,
+    request_drain,
+    routing_changed,
+)
 from helpline.core.ids import new_id
 from helpline.core.time import utc_now
 
@@ -94,6 +100,7 @@ def _append(
         created_at=now,
     )
     session.add(message)
+    publishing.message_appended(session, message)
     # System messages record what people did; they are not activity of their own.
     if author.kind != SenderKind.system:
         conversation.last_activity_at = now
@@ -169,10 +176,13 @@ def change_status(
     until: datetime | None = None,
     reason: str | None = None,
 ) -> Message:
-    data: dict[str, Any] = {"previous_status": conversation.status.value}
+    previous = conversation.status
+    data: dict[str, Any] = {"previous_status": previous.value}
     if until is not None:
         data["until"] = until.isoformat()
     if reason is not None:
         data["reason"] = reason
     apply_status(conversation, status, until=until)
+    if routing_changed(conversation, previous):
+        request_drain(session, conversation.workspace_id)
     return post_system(session, conversation, actor, _STATUS_EVENTS[status], data)

@@ -3,6 +3,7 @@
 from helpline.tenancy.service.invitations import accept, find_usable, invite, list_pending, revoke
 from helpline.tenancy.service.members import (
     add_member,
+    change_availability,
     list_members,
     remove_member,
     set_availability,
@@ -16,6 +17,7 @@ from helpline.tenancy.service.teams import (
     list_teams,
     remove_team_member,
     team_member_ids,
+    teams_of_member,
     update_team,
 )
 from helpline.tenancy.service.workspaces import (
@@ -37,6 +39,7 @@ __all__ = [
     "accept",
     "add_member",
     "add_team_member",
+    "change_availability",
     "create_team",
     "create_workspace",
     "delete_team",
@@ -59,6 +62,7 @@ __all__ = [
     "sign_up",
     "slugify",
     "team_member_ids",
+    "teams_of_member",
     "update_member",
     "update_team",
     "update_workspace",

@@ -4,6 +4,7 @@ Role rules: owners and admins manage members, but only an owner may make, change
 an owner, and a workspace always keeps at least one owner.
 """
 
+import uuid
 from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,7 +15,7 @@ from helpline.auth.models import User
 from helpline.auth.principals import MemberPrincipal, Principal, WorkspacePrincipal
 from helpline.core.errors import Conflict, PermissionDenied
 from helpline.tenancy.models import Availability, Membership, Role, Workspace
-from helpline.tenancy.repository import MembershipRepository
+from helpline.tenancy.repository import MembershipRepository, WorkspaceLookup
 
 LAST_OWNER = "A workspace must keep at least one owner: make someone else owner first."
 
@@ -82,6 +83,9 @@ async def update_member(
         )
         membership.role = role
     if capacity is not None and capacity != membership.capacity:
+        # Capacity is read by automatic assignment: change it under the routing lock, taken
+        # before the member's row (the lock order of docs/assignment.md).
+        await WorkspaceLookup(session).lock_for_routing(membership.workspace_id)
         audit.record(
             session,
             actor,
@@ -120,10 +124,29 @@ async def remove_member(
 async def set_availability(
     session: AsyncSession, actor: MemberPrincipal, availability: Availability
 ) -> Membership:
-    """A member sets their own availability (assignment reads it)."""
-    membership = await session.get(Membership, actor.membership_id)
+    """A member sets their own availability (assignment reads it). The caller then lets
+    assignment react: conversations.availability_changed (tenancy does not import it)."""
+    membership = await change_availability(
+        session, actor.workspace_id, actor.membership_id, availability
+    )
     if membership is None:
         raise Conflict("You are no longer a member of this workspace.")
+    return membership
+
+
+async def change_availability(
+    session: AsyncSession,
+    workspace_id: uuid.UUID,
+    membership_id: uuid.UUID,
+    availability: Availability,
+) -> Membership | None:
+    """Set a member's availability, for them or for the system (the presence watchdog);
+    None if they are no longer a member. Taken under the workspace's routing lock, then the
+    member's row, in the lock order of docs/assignment.md."""
+    await WorkspaceLookup(session).lock_for_routing(workspace_id)
+    membership = await MembershipRepository(session, workspace_id=workspace_id).lock(membership_id)
+    if membership is None:
+        return None
     membership.availability = availability
     await session.flush()
     return membership

@@ -69,6 +69,13 @@ async def team_member_ids(session: AsyncSession, team: Team) -> list[uuid.UUID]:
     return (await teams.member_ids([team.id]))[team.id]
 
 
+async def teams_of_member(
+    session: AsyncSession, workspace_id: uuid.UUID, membership_id: uuid.UUID
+) -> list[uuid.UUID]:
+    """The ids of the teams a member belongs to."""
+    return await TeamMemberRepository(session, workspace_id=workspace_id).team_ids_of(membership_id)
+
+
 async def add_team_member(
     session: AsyncSession, actor: WorkspacePrincipal, team: Team, membership: Membership
 ) -> None:

@@ -1,0 +1,205 @@
+"""From changed rows to real-time events, once per transaction.
+
+Operations do not publish one by one. Every conversation an operation locks (common.lock) or
+creates, and every message the timeline appends, is noted on the session here; just before
+the commit, one hook compares each conversation with its state when it was locked and
+publishes what happened: conversation.created, message.created (one per new message, in seq
+order), conversation.removed for members who lost sight of it, then its new state
+(conversation.assigned / status_changed / updated). An operation added later is covered as
+long as it locks the conversation first, which every operation must do anyway.
+"""
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final, Literal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from helpline.conversations import events
+from helpline.conversations.models import Conversation, Message, SystemEvent
+from helpline.conversations.schemas import (
+    ConversationRead,
+    MessageRead,
+    VisitorConversationRead,
+    VisitorMessageRead,
+)
+from helpline.conversations.service.views import describe, describe_messages
+from helpline.core.unit_of_work import before_commit
+from helpline.realtime.publish import publish_on_commit
+
+_KEY: Final = "helpline.conversations.changes"
+# The fields whose change is news to people watching the inbox.
+_WATCHED: Final = (
+    "status",
+    "assignee_id",
+    "team_id",
+    "owner",
+    "priority",
+    "subject",
+    "snoozed_until",
+    "waiting_since",
+    "merged_into_id",
+)
+# Of those, what a visitor's widget shows.
+_VISITOR_WATCHED: Final = frozenset({"status", "subject", "assignee_id", "merged_into_id"})
+
+
+@dataclass
+class _Changes:
+    created: dict[uuid.UUID, Conversation] = field(default_factory=dict)
+    # The conversation, and its watched fields when it was locked.
+    touched: dict[uuid.UUID, tuple[Conversation, dict[str, Any]]] = field(default_factory=dict)
+    messages: list[Message] = field(default_factory=list)
+
+
+def _state(conversation: Conversation) -> dict[str, Any]:
+    return {name: getattr(conversation, name) for name in _WATCHED}
+
+
+def _changes(session: AsyncSession) -> _Changes:
+    changes: _Changes | None = session.info.get(_KEY)
+    if changes is None:
+        changes = session.info[_KEY] = _Changes()
+        before_commit(session, lambda: _publish(session))
+    return changes
+
+
+def conversation_created(session: AsyncSession, conversation: Conversation) -> None:
+    _changes(session).created[conversation.id] = conversation
+
+
+def conversation_locked(session: AsyncSession, conversation: Conversation) -> None:
+    """Called with the freshly locked row: what follows in this transaction is the change."""
+    changes = _changes(session)
+    if conversation.id not in changes.touched and conversation.id not in changes.created:
+        changes.touched[conversation.id] = (conversation, _state(conversation))
+
+
+def message_appended(session: AsyncSession, message: Message) -> None:
+    _changes(session).messages.append(message)
+
+
+async def _publish(session: AsyncSession) -> None:
+    changes: _Changes = session.info.pop(_KEY)
+    await session.flush()
+    conversations = {**{c.id: c for c, _ in changes.touched.values()}, **changes.created}
+    views = {read.id: read for read in await _describe(session, list(conversations.values()))}
+    for conversation in changes.created.values():
+        _publish_change(session, conversation, views[conversation.id], "conversation.created", [])
+    for conversation, before in changes.touched.values():
+        _publish_removed(session, conversation, before)
+    messages = sorted(changes.messages, key=lambda m: (str(m.conversation_id), m.seq))
+    for message, view in zip(messages, await _describe_messages(session, messages), strict=True):
+        _publish_message(session, conversations.get(message.conversation_id), message, view)
+    for conversation, before in changes.touched.values():
+        changed = [name for name, value in before.items() if getattr(conversation, name) != value]
+        if _labels_changed(changes.messages, conversation):
+            changed.append("labels")
+        if changed:
+            kind = _change_kind(changed)
+            _publish_change(session, conversation, views[conversation.id], kind, changed)
+
+
+async def _describe(
+    session: AsyncSession, conversations: Sequence[Conversation]
+) -> list[ConversationRead]:
+    by_workspace: dict[uuid.UUID, list[Conversation]] = {}
+    for conversation in conversations:
+        by_workspace.setdefault(conversation.workspace_id, []).append(conversation)
+    return [read for group in by_workspace.values() for read in await describe(session, group)]
+
+
+def _labels_changed(messages: Sequence[Message], conversation: Conversation) -> bool:
+    return any(
+        m.conversation_id == conversation.id and m.event == SystemEvent.labels_changed
+        for m in messages
+    )
+
+
+def _change_kind(changed: Sequence[str]) -> events.ConversationChange:
+    if "assignee_id" in changed:
+        return "conversation.assigned"
+    if "status" in changed:
+        return "conversation.status_changed"
+    return "conversation.updated"
+
+
+def _publish_change(
+    session: AsyncSession,
+    conversation: Conversation,
+    view: ConversationRead,
+    kind: events.ConversationChange,
+    changed: list[str],
+) -> None:
+    workspace = conversation.workspace_id
+    frame = events.ConversationChanged(type=kind, conversation=view, changes=changed)
+    publish_on_commit(session, workspace, events.agents_of(conversation), frame.encode())
+    visitor_changes = [name for name in changed if name in _VISITOR_WATCHED]
+    if kind == "conversation.created" or visitor_changes:
+        visitor_frame = events.VisitorConversationChanged(
+            type=kind,
+            conversation=VisitorConversationRead.of(conversation),
+            changes=visitor_changes,
+        )
+        publish_on_commit(
+            session, workspace, events.contact_of(conversation), visitor_frame.encode()
+        )
+
+
+def _publish_removed(
+    session: AsyncSession, conversation: Conversation, before: dict[str, Any]
+) -> None:
+    """Members who saw the conversation before the change and no longer do: those who met
+    its old audience and meet none of its new one."""
+    then = events.agents_for(before["team_id"], before["assignee_id"])
+    now = events.agents_of(conversation)
+    if set(then) != set(now):
+        frame = events.ConversationRemoved(conversation_id=conversation.id)
+        publish_on_commit(session, conversation.workspace_id, then, frame.encode(), exclude=now)
+
+
+async def _describe_messages(
+    session: AsyncSession, messages: Sequence[Message]
+) -> list[MessageRead]:
+    by_workspace: dict[uuid.UUID, list[Message]] = {}
+    for message in messages:
+        by_workspace.setdefault(message.workspace_id, []).append(message)
+    views = {
+        view.id: view
+        for group in by_workspace.values()
+        for view in await describe_messages(session, group)
+    }
+    return [views[message.id] for message in messages]
+
+
+def _publish_message(
+    session: AsyncSession, conversation: Conversation | None, message: Message, view: MessageRead
+) -> None:
+    if conversation is None:  # every path appends through a locked or new conversation
+        return
+    workspace = conversation.workspace_id
+    frame = events.MessageCreated(conversation_id=conversation.id, message=view)
+    publish_on_commit(session, workspace, events.agents_of(conversation), frame.encode())
+    if VisitorMessageRead.visible(message):
+        visitor_frame = events.VisitorMessageCreated(
+            conversation_id=conversation.id, message=VisitorMessageRead.of(message)
+        )
+        publish_on_commit(
+            session, workspace, events.contact_of(conversation), visitor_frame.encode()
+        )
+
+
+def read_moved(
+    session: AsyncSession, conversation: Conversation, member_id: uuid.UUID | None, seq: int
+) -> None:
+    """A read cursor moved: `member_id` read up to `seq`, or the contact did (None). The
+    contact learns that the workspace read their messages, never who."""
+    workspace = conversation.workspace_id
+    reader: Literal["member", "contact"] = "member" if member_id is not None else "contact"
+    frame = events.ReadMoved(
+        conversation_id=conversation.id, reader_kind=reader, member_id=member_id, seq=seq
+    )
+    publish_on_commit(session, workspace, events.agents_of(conversation), frame.encode())
+    for_contact = frame.model_copy(update={"member_id": None})
+    publish_on_commit(session, workspace, events.contact_of(conversation), for_contact.encode())

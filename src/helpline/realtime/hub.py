@@ -1,0 +1,142 @@
+"""The hub: this process's live connections, and the fan-out of published events to them.
+
+An event travels as an envelope on its workspace's broker channel: the audience (keys such as
+`team:<id>` or `contact:<id>`, chosen by the publishing service), optionally keys to leave
+out, and the frame, encoded once. The hub hands the frame to every local connection of that
+workspace whose keys meet the audience and none of the excluded keys, each connection at
+most once. It never reads the database and never decides who
+may see what; it only matches keys.
+
+Every connection's outbound queue is bounded (STYLE 8.4.6). A connection that falls behind
+is marked must_resync and closed by its socket with the `resync` code; the client reconnects
+and catches up from the database. The server keeps no replay buffer.
+"""
+
+import asyncio
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import structlog
+
+from helpline.realtime.broker import Broker
+
+log = structlog.get_logger(__name__)
+
+
+def workspace_channel(workspace_id: uuid.UUID) -> str:
+    return f"helpline:ws:{workspace_id}"
+
+
+def encode_envelope(audience: Iterable[str], frame: str, exclude: Iterable[str] = ()) -> str:
+    """The audience line, then the frame. Excluded keys are written `!key`: a connection
+    holding any of them is skipped even if it meets the audience."""
+    # Keys never hold spaces or newlines; the frame is JSON and may hold anything after them.
+    keys = [*audience, *(f"!{key}" for key in exclude)]
+    return " ".join(keys) + "\n" + frame
+
+
+def decode_envelope(data: str) -> tuple[set[str], set[str], str]:
+    line, _, frame = data.partition("\n")
+    audience, excluded = set(), set()
+    for key in line.split(" "):
+        if key.startswith("!"):
+            excluded.add(key[1:])
+        else:
+            audience.add(key)
+    return audience, excluded, frame
+
+
+@dataclass(eq=False)
+class Connection:
+    """One socket's mailbox. `keys` say which audiences it belongs to."""
+
+    workspace_id: uuid.UUID
+    keys: frozenset[str]
+    limit: int
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    queue: asyncio.Queue[str] = field(default_factory=asyncio.Queue)
+    # Set when the client must resync: it fell behind, or events may have been lost. The
+    # socket closes with the resync code at once, even while a send is stuck.
+    must_resync: asyncio.Event = field(default_factory=asyncio.Event)
+    # Set while the queue is at or below half the limit: replies wait for it (backpressure).
+    _room: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def __post_init__(self) -> None:
+        self._room.set()
+
+    def offer(self, frame: str) -> None:
+        """Queue an event; past the limit, give up on this client instead (it resyncs)."""
+        if self.must_resync.is_set():
+            return
+        if self.queue.qsize() >= self.limit:
+            self.must_resync.set()
+            return
+        self.queue.put_nowait(frame)
+        if self.queue.qsize() > self.limit // 2:
+            self._room.clear()
+
+    async def reply(self, frame: str) -> None:
+        """Queue an answer to the client's own request, waiting while the queue is full: a
+        client that asks faster than it reads slows itself down, never the server."""
+        await self._room.wait()
+        self.queue.put_nowait(frame)
+
+    def taken(self) -> None:
+        """The socket took a frame off the queue."""
+        if self.queue.qsize() <= self.limit // 2:
+            self._room.set()
+
+
+class Hub:
+    def __init__(self, broker: Broker) -> None:
+        self.broker = broker
+        self._by_workspace: dict[uuid.UUID, set[Connection]] = defaultdict(set)
+        # Serialises subscribe/unsubscribe per process, so a channel is never left half-open.
+        self._lock = asyncio.Lock()
+
+    async def start(self) -> None:
+        await self.broker.start(self._deliver, self._resync_everyone)
+
+    async def register(self, connection: Connection) -> None:
+        async with self._lock:
+            local = self._by_workspace[connection.workspace_id]
+            if not local:
+                await self.broker.subscribe(workspace_channel(connection.workspace_id))
+            local.add(connection)
+
+    async def unregister(self, connection: Connection) -> None:
+        async with self._lock:
+            local = self._by_workspace.get(connection.workspace_id)
+            if local is None or connection not in local:
+                return
+            local.discard(connection)
+            if not local:
+                del self._by_workspace[connection.workspace_id]
+                await self.broker.unsubscribe(workspace_channel(connection.workspace_id))
+
+    @property
+    def connection_count(self) -> int:
+        return sum(len(c) for c in self._by_workspace.values())
+
+    def _deliver(self, channel: str, data: str) -> None:
+        workspace = channel.rpartition(":")[2]
+        try:
+            local = self._by_workspace.get(uuid.UUID(workspace), ())
+        except ValueError:
+            log.warning("hub_unknown_channel", channel=channel)
+            return
+        if not local:
+            return
+        audience, excluded, frame = decode_envelope(data)
+        for connection in local:
+            if not connection.keys.isdisjoint(audience) and connection.keys.isdisjoint(excluded):
+                connection.offer(frame)
+
+    def _resync_everyone(self) -> None:
+        """The broker may have lost events: every local client must catch up from the
+        database. Closing with the resync code says exactly that."""
+        for local in self._by_workspace.values():
+            for connection in local:
+                connection.must_resync.set()

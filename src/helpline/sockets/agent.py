@@ -1,0 +1,200 @@
+"""/ws/agent: a member's live inbox.
+
+The member authenticates with their access token before the socket is accepted; from then
+on their login session is re-checked every `ws_auth_recheck`, so logout, password change and
+removal close the socket within seconds. The socket receives every event about the
+conversations the member may see (events.member_keys), presence, and inbox counts.
+"""
+
+import asyncio
+import functools
+import uuid
+
+from sqlalchemy.exc import OperationalError
+from starlette.websockets import WebSocket
+
+from helpline.auth import service as auth
+from helpline.auth.principals import MemberPrincipal
+from helpline.conversations import events
+from helpline.conversations import service as conversations
+from helpline.conversations.access import access_conversation
+from helpline.conversations.service import signals
+from helpline.core.errors import AppError, PermissionDenied
+from helpline.core.runtime import Runtime
+from helpline.core.time import utc_now
+from helpline.core.unit_of_work import unit_of_work
+from helpline.realtime import protocol
+from helpline.realtime.hub import Connection, Hub
+from helpline.realtime.presence import Presence
+from helpline.sockets import handshake
+from helpline.sockets import session as socket_session
+from helpline.tenancy import service as tenancy
+
+# Counts are recomputed at most this often, however busy the inbox.
+_COUNTS_INTERVAL_S = 0.5
+
+
+async def _keys(runtime: Runtime, principal: MemberPrincipal) -> frozenset[str]:
+    async with unit_of_work(runtime.sessionmaker) as session:
+        team_ids = await tenancy.teams_of_member(
+            session, principal.workspace_id, principal.membership_id
+        )
+    return events.member_keys(principal.role, principal.membership_id, team_ids)
+
+
+class AgentPeer:
+    def __init__(self, runtime: Runtime, principal: MemberPrincipal, presence: Presence) -> None:
+        self.runtime = runtime
+        self.principal = principal
+        self.presence = presence
+        self._counts_due = asyncio.Event()
+
+    # --- lifecycle --------------------------------------------------------------------
+
+    async def connected(self, connection: Connection) -> None:
+        """Presence, then the ready frame: the first frame a client receives."""
+        workspace, member = self.principal.workspace_id, self.principal.membership_id
+        first = await self.presence.join(workspace, member, connection.id)
+        async with unit_of_work(self.runtime.sessionmaker) as session:
+            await conversations.member_connected(session, workspace, member)
+            if first:
+                signals.presence_changed(session, workspace, member, online=True, at=utc_now())
+        settings = self.runtime.settings
+        ready = protocol.Ready(
+            connection_id=connection.id,
+            heartbeat_interval_s=settings.ws_heartbeat_interval.total_seconds(),
+            max_lifetime_s=settings.ws_max_lifetime.total_seconds(),
+            server_time=utc_now(),
+            online_member_ids=sorted(await self.presence.online(workspace)),
+        )
+        connection.queue.put_nowait(ready.encode())
+        self._counts_due.set()
+
+    async def disconnected(self, connection: Connection) -> None:
+        workspace, member = self.principal.workspace_id, self.principal.membership_id
+        last = await self.presence.leave(workspace, member, connection.id)
+        async with unit_of_work(self.runtime.sessionmaker) as session:
+            await conversations.member_disconnected(session, workspace, member)
+            if last:
+                signals.presence_changed(session, workspace, member, online=False, at=utc_now())
+
+    # --- socket_session.Peer ------------------------------------------------------------
+
+    async def handle(self, frame: protocol.AnyClientFrame, connection: Connection) -> None:
+        match frame:
+            case protocol.Ping():
+                await connection.reply(protocol.Pong(ref=frame.ref).encode())
+            case protocol.Resume():
+                for conversation_id, last_seq in frame.conversations.items():
+                    missed = functools.partial(self._missed, conversation_id, last_seq)
+                    await socket_session.resume(connection, frame.ref, conversation_id, missed)
+            case protocol.Send():
+                await self._send(connection, frame)
+            case protocol.MarkRead():
+                async with unit_of_work(self.runtime.sessionmaker) as session:
+                    conversation = await access_conversation(
+                        session, self.principal, frame.conversation_id
+                    )
+                    await conversations.mark_read(session, self.principal, conversation, frame.seq)
+            case protocol.TypingSignal():
+                async with unit_of_work(self.runtime.sessionmaker) as session:
+                    conversation = await access_conversation(
+                        session, self.principal, frame.conversation_id
+                    )
+                    signals.typing(
+                        session,
+                        self.principal,
+                        conversation,
+                        is_typing=frame.is_typing,
+                        private=frame.private,
+                    )
+
+    async def _send(self, connection: Connection, frame: protocol.Send) -> None:
+        async with unit_of_work(self.runtime.sessionmaker) as session:
+            conversation = await access_conversation(session, self.principal, frame.conversation_id)
+            posted = await conversations.post_message(
+                session,
+                self.principal,
+                conversation,
+                body=frame.body,
+                client_message_id=frame.client_message_id,
+                private=frame.private,
+            )
+            [view] = await conversations.describe_messages(session, [posted.message])
+        # Out of the unit of work: committed. Only now may the client count on it.
+        ack = protocol.Ack(ref=frame.ref, duplicate=not posted.created, message=view)
+        await connection.reply(ack.encode())
+
+    async def _missed(self, conversation_id: uuid.UUID, last_seq: int) -> socket_session.Backlog:
+        async with unit_of_work(self.runtime.sessionmaker) as session:
+            conversation = await access_conversation(session, self.principal, conversation_id)
+            messages, more = await conversations.list_messages(
+                session,
+                conversation,
+                after_seq=last_seq,
+                before_seq=None,
+                limit=self.runtime.settings.ws_resume_limit,
+            )
+            views = await conversations.describe_messages(session, messages)
+            [state] = await conversations.describe(session, [conversation])
+        frames = [
+            events.MessageCreated(conversation_id=conversation.id, message=view).encode()
+            for view in views
+        ]
+        return socket_session.Backlog(conversation.id, frames, more, state.last_seq, state)
+
+    async def recheck(self, connection: Connection) -> None:
+        async with unit_of_work(self.runtime.sessionmaker) as session:
+            self.principal = await auth.recheck_member(session, self.principal)
+        connection.keys = await _keys(self.runtime, self.principal)
+
+    async def on_tick(self, connection: Connection) -> None:
+        workspace, member = self.principal.workspace_id, self.principal.membership_id
+        await self.presence.refresh(workspace, member, connection.id)
+        async with unit_of_work(self.runtime.sessionmaker) as session:
+            await conversations.member_seen(session, workspace, member)
+
+    def on_frame_sent(self, frame: str) -> None:
+        # Any change to a conversation may change the member's counts.
+        if frame.startswith('{"type":"conversation.'):
+            self._counts_due.set()
+
+    async def background(self, connection: Connection) -> None:
+        while True:
+            await self._counts_due.wait()
+            self._counts_due.clear()
+            try:
+                async with unit_of_work(self.runtime.sessionmaker) as session:
+                    counts = await signals.inbox_counts(session, self.principal)
+            except OperationalError as error:
+                if not socket_session.is_database_busy(error):
+                    raise
+                self._counts_due.set()  # the database is busy: count again shortly
+            else:
+                await connection.reply(counts.encode())
+            await asyncio.sleep(_COUNTS_INTERVAL_S)
+
+
+async def agent_socket(websocket: WebSocket) -> None:
+    """The agent's WebSocket (see docs/realtime.md)."""
+    runtime: Runtime = websocket.app.state.runtime
+    hub: Hub = websocket.app.state.hub
+    try:
+        handshake.check_same_origin(websocket, runtime.settings.public_url)
+        token = handshake.token_of(websocket)
+        async with unit_of_work(runtime.sessionmaker) as session:
+            principal = await auth.authenticate_access_token(session, runtime.settings, token)
+        if not isinstance(principal, MemberPrincipal):
+            raise PermissionDenied("Platform staff have no inbox: log in to a workspace.")
+        keys = await _keys(runtime, principal)
+    except AppError as error:
+        await handshake.deny(websocket, error)
+        return
+    await websocket.accept(subprotocol=handshake.chosen_subprotocol(websocket))
+    connection = Connection(principal.workspace_id, keys, limit=runtime.settings.ws_queue_size)
+    peer = AgentPeer(runtime, principal, websocket.app.state.presence)
+    await peer.connected(connection)
+    try:
+        await socket_session.run(websocket, runtime, hub, connection, peer)
+    finally:
+        await peer.disconnected(connection)

@@ -1,0 +1,252 @@
+"""One live socket, from accept to close: what agents and visitors share.
+
+The order is STYLE 8.4.8: the endpoint authenticates and checks the Origin, then this accepts,
+registers with the hub, and runs three loops in one task group until one of them ends the
+connection:
+- receive: parse each client frame and hand it to the peer, one at a time, each in its own
+  unit of work (the peer opens it);
+- send: move frames from the connection's bounded queue to the socket; an overflow closes
+  with RESYNC;
+- tick: heartbeats, the re-check of the credential (revocation reaches open sockets within
+  `ws_auth_recheck`), and the maximum lifetime;
+- and the peer's own background work (an agent's inbox counts).
+"""
+
+import asyncio
+import contextlib
+import json
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import structlog
+from pydantic import ValidationError
+from sqlalchemy.exc import OperationalError
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+
+from helpline.core.errors import AppError, NotAuthenticated, RateLimited, ServiceUnavailable
+from helpline.core.runtime import Runtime
+from helpline.core.time import utc_now
+from helpline.realtime import protocol
+from helpline.realtime.hub import Connection, Hub
+from helpline.realtime.protocol import CloseCode
+
+log = structlog.get_logger(__name__)
+
+# Invalid frames tolerated before the server gives up on a client.
+_MAX_BAD_FRAMES = 20
+_CLOSE_TIMEOUT_S = 5.0
+
+
+class Peer(Protocol):
+    """What differs between an agent's socket and a visitor's."""
+
+    async def handle(self, frame: protocol.AnyClientFrame, connection: Connection) -> None:
+        """Act on one client frame; raise AppError to answer with an error frame."""
+        ...
+
+    async def recheck(self, connection: Connection) -> None:
+        """Raise NotAuthenticated when the credential is no longer valid; may update
+        `connection.keys` (a member's teams or role changed)."""
+        ...
+
+    async def on_tick(self, connection: Connection) -> None: ...
+
+    def on_frame_sent(self, frame: str) -> None: ...
+
+    async def background(self, connection: Connection) -> None:
+        """Work of the peer's own for the connection's lifetime (returns at once if none)."""
+        ...
+
+
+class _Closing(Exception):
+    def __init__(self, code: CloseCode, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+async def run(
+    websocket: WebSocket, runtime: Runtime, hub: Hub, connection: Connection, peer: Peer
+) -> None:
+    """Serve an accepted socket until it closes; always unregisters."""
+    await hub.register(connection)
+    code, reason = CloseCode.NORMAL, ""
+    try:
+        async with asyncio.TaskGroup() as group:
+            group.create_task(_receive_loop(websocket, connection, peer))
+            group.create_task(_send_loop(websocket, connection, peer))
+            group.create_task(_tick_loop(runtime, connection, peer))
+            group.create_task(peer.background(connection))
+            group.create_task(_resync_watch(connection))
+    except* _Closing as closing:
+        first = closing.exceptions[0]
+        assert isinstance(first, _Closing)  # noqa: S101 (except* narrows to the group only)
+        code, reason = first.code, first.reason
+    except* WebSocketDisconnect:
+        code = CloseCode.GOING_AWAY
+    except* Exception as failed:
+        # The socket's boundary (STYLE 9.4): a bug or an outage ends this connection, not
+        # the server; the client reconnects and resumes from the database.
+        log.error("socket_failed", exc_info=failed)
+        code, reason = CloseCode.RESYNC, "Something went wrong on our side: resume."
+    finally:
+        await hub.unregister(connection)
+    if websocket.application_state == WebSocketState.CONNECTED:
+        # A client that reads nothing cannot receive a close frame either: give up on it
+        # after a while (the server then drops the connection).
+        with contextlib.suppress(RuntimeError, OSError, WebSocketDisconnect, TimeoutError):
+            async with asyncio.timeout(_CLOSE_TIMEOUT_S):
+                await websocket.close(code=code, reason=reason)
+
+
+async def _receive_loop(websocket: WebSocket, connection: Connection, peer: Peer) -> None:
+    bad_frames = 0
+    while True:
+        text = await websocket.receive_text()
+        frame = _parse(text)
+        if isinstance(frame, AppError):
+            bad_frames += 1
+            if bad_frames > _MAX_BAD_FRAMES:
+                raise _Closing(CloseCode.PROTOCOL_ERROR, "Too many invalid frames.")
+            await connection.reply(error_frame(None, frame))
+            continue
+        try:
+            await peer.handle(frame, connection)
+        except NotAuthenticated as error:
+            raise _Closing(CloseCode.UNAUTHORIZED, error.detail) from error
+        except AppError as error:
+            await connection.reply(error_frame(frame.ref, error))
+        except OperationalError as error:
+            if not is_database_busy(error):
+                raise
+            await connection.reply(error_frame(frame.ref, ServiceUnavailable()))
+        except Exception:
+            # The socket's boundary (STYLE 9.4): one failed frame must not end the connection.
+            log.exception("socket_frame_failed", frame_type=frame.type)
+            await connection.reply(error_frame(frame.ref, InternalError()))
+
+
+def is_database_busy(error: OperationalError) -> bool:
+    """SQLite's busy timeout ran out: retry later; any other OperationalError is a bug."""
+    return "locked" in str(error) or "busy" in str(error)
+
+
+class BadFrame(AppError):
+    status_code = 400
+    default_detail = "The frame is not valid."
+
+
+class InternalError(AppError):
+    status_code = 500
+    default_detail = "Something went wrong on our side."
+
+
+def _parse(text: str) -> protocol.AnyClientFrame | AppError:
+    if len(text.encode()) > protocol.MAX_FRAME_BYTES:
+        return BadFrame(f"A frame has at most {protocol.MAX_FRAME_BYTES:,} bytes.")
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return BadFrame("A frame is one JSON object.")
+    try:
+        return protocol.client_frame.validate_python(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        location = ".".join(str(part) for part in first["loc"]) or "frame"
+        return BadFrame(f"The frame is not valid: {location}: {first['msg']}.")
+
+
+def error_frame(ref: str | None, error: AppError) -> str:
+    return protocol.ErrorFrame(
+        ref=ref,
+        error=error.code,
+        detail=error.detail,
+        status=error.status_code,
+        retry_after_s=error.retry_after_s if isinstance(error, RateLimited) else None,
+    ).encode()
+
+
+async def _send_loop(websocket: WebSocket, connection: Connection, peer: Peer) -> None:
+    while True:
+        frame = await connection.queue.get()
+        connection.taken()
+        await websocket.send_text(frame)
+        peer.on_frame_sent(frame)
+
+
+async def _resync_watch(connection: Connection) -> None:
+    await connection.must_resync.wait()
+    raise _Closing(CloseCode.RESYNC, "Events may have been missed: resume.")
+
+
+async def _tick_loop(runtime: Runtime, connection: Connection, peer: Peer) -> None:
+    settings = runtime.settings
+    tick_s = min(
+        settings.ws_heartbeat_interval.total_seconds(), settings.ws_auth_recheck.total_seconds()
+    )
+    started = last_heartbeat = last_check = time.monotonic()
+    while True:
+        await asyncio.sleep(tick_s)
+        now = time.monotonic()
+        if now - started >= settings.ws_max_lifetime.total_seconds():
+            raise _Closing(CloseCode.RECONNECT, "Maximum connection lifetime: reconnect.")
+        try:
+            if now - last_check >= settings.ws_auth_recheck.total_seconds():
+                await peer.recheck(connection)
+                last_check = now
+            if now - last_heartbeat >= settings.ws_heartbeat_interval.total_seconds():
+                last_heartbeat = now
+                await connection.reply(protocol.Heartbeat(server_time=utc_now()).encode())
+                await peer.on_tick(connection)
+        except NotAuthenticated as error:
+            raise _Closing(CloseCode.UNAUTHORIZED, error.detail) from error
+        except OperationalError as error:
+            if not is_database_busy(error):
+                raise
+            # A busy database: the re-check (or presence) happens at the next tick.
+            log.info("socket_tick_deferred", reason="database_busy")
+
+
+@dataclass(frozen=True, slots=True)
+class Backlog:
+    """What a client missed in one conversation, as this peer may see it."""
+
+    conversation_id: uuid.UUID
+    # Encoded message.created frames, in seq order.
+    frames: list[str]
+    # More than the resume limit was missed: the client must refetch over REST.
+    truncated: bool
+    last_seq: int
+    conversation: Any
+
+
+async def resume(
+    connection: Connection,
+    ref: str | None,
+    conversation_id: uuid.UUID,
+    missed: Callable[[], Awaitable[Backlog]],
+) -> None:
+    """Send what the client missed in one conversation, then `resumed`; or `resync_required`
+    when it is too much; or an error frame (NotFound alike for missing and forbidden). The
+    connection was registered before this runs, so whatever commits meanwhile arrives as a
+    live event too: duplicates are possible, gaps are not."""
+    try:
+        backlog = await missed()
+    except AppError as error:
+        await connection.reply(error_frame(ref, error))
+        return
+    if backlog.truncated:
+        frame = protocol.ResyncRequired(conversation_id=conversation_id, reason="too_far_behind")
+        await connection.reply(frame.encode())
+        return
+    for message_frame in backlog.frames:
+        await connection.reply(message_frame)
+    resumed = protocol.Resumed(
+        conversation_id=conversation_id,
+        last_seq=backlog.last_seq,
+        conversation=backlog.conversation,
+    )
+    await connection.reply(resumed.encode())

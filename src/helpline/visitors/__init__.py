@@ -1,0 +1,1 @@
+"""Website visitors: widget sessions, their tokens, identity verification, the allowed origins."""

@@ -1,0 +1,138 @@
+"""/ws/widget: the visitor's own conversations, in the visitor's shapes, never notes."""
+
+import json
+from typing import Any
+
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
+
+from helpline.tenancy.models import Role
+from tests.fixtures.live import LiveServer, observe, subprotocols
+from tests.fixtures.world import World
+
+SHOP = "https://shop.a.example"
+
+
+async def _allow_origin(server: LiveServer, world: World, origin: str) -> None:
+    async with server.client() as http:
+        response = await http.patch(
+            "/api/v1/workspace",
+            headers=world.a.member(Role.owner).headers,
+            json={"settings": {"widget_origins": [origin]}},
+        )
+        assert response.status_code == 200, response.text
+
+
+async def _refusal(
+    server: LiveServer, token: str, origin: str | None
+) -> tuple[int, dict[str, Any]]:
+    with pytest.raises(InvalidStatus) as refused:
+        await connect(
+            f"{server.ws_url}/ws/widget",
+            subprotocols=subprotocols(token),  # type: ignore[arg-type]
+            additional_headers={"Origin": origin} if origin else None,
+        )
+    response = refused.value.response
+    return response.status_code, json.loads(response.body or b"{}")
+
+
+async def test_handshake_checks_token_and_origin(server: LiveServer, world: World) -> None:
+    await _allow_origin(server, world, SHOP)
+    assert (await _refusal(server, "hlv_forged", SHOP))[0] == 401
+    # A member's token is no visitor token.
+    assert (await _refusal(server, world.a.member(Role.owner).access_token, SHOP))[0] == 401
+    status, body = await _refusal(server, world.a.visitor_token, "https://evil.example")
+    assert (status, body["error"]) == (403, "OriginNotAllowed")
+    async with observe(server, "/ws/widget", world.a.visitor_token, origin=SHOP) as socket:
+        assert socket.frames[0]["type"] == "ready"
+
+
+async def test_visitor_gets_replies_but_never_notes(server: LiveServer, world: World) -> None:
+    conversation = world.a.conversation
+    admin = world.a.member(Role.admin)
+    async with (
+        observe(server, "/ws/widget", world.a.visitor_token) as visitor,
+        server.client() as http,
+    ):
+        base = f"/api/v1/conversations/{conversation.id}"
+        note = await http.post(
+            f"{base}/messages",
+            headers=admin.headers,
+            json={"body": "VIP customer, be nice", "private": True},
+        )
+        assert note.status_code == 201, note.text
+        reply = await http.post(f"{base}/messages", headers=admin.headers, json={"body": "Hi!"})
+        assert reply.status_code == 201, reply.text
+        frame = await visitor.wait_for(lambda f: f["type"] == "message.created")
+        assert frame["message"]["id"] == reply.json()["id"]
+        assert frame["message"]["body"] == "Hi!"
+        # The visitor's shape: no member ids, no private flag, no internal data.
+        assert "sender_member_id" not in frame["message"]
+        assert "data" not in frame["message"]
+        assert note.json()["id"] not in json.dumps(visitor.frames)
+        assert "VIP customer" not in json.dumps(visitor.frames)
+
+
+async def test_other_contacts_conversations_stay_silent(server: LiveServer, world: World) -> None:
+    admin = world.a.member(Role.admin)
+    async with observe(server, "/ws/widget", world.a.other_visitor_token) as stranger:
+        async with server.client() as http:
+            reply = await http.post(
+                f"/api/v1/conversations/{world.a.conversation.id}/messages",
+                headers=admin.headers,
+                json={"body": "For the first visitor only"},
+            )
+            assert reply.status_code == 201
+            # The stranger asks for it by id: not found, like a missing conversation.
+            await stranger.send(
+                {
+                    "type": "resume",
+                    "ref": "peek",
+                    "conversations": {str(world.a.conversation.id): 0},
+                }
+            )
+            error = await stranger.wait_for(lambda f: f["type"] == "error")
+            assert (error["ref"], error["error"]) == ("peek", "NotFound")
+        assert not stranger.of_type("message.created")
+
+
+async def test_visitor_sends_over_the_socket_and_agents_see_typing(
+    server: LiveServer, world: World
+) -> None:
+    conversation_id = str(world.a.conversation.id)
+    owner = world.a.member(Role.owner)
+    async with (
+        observe(server, "/ws/widget", world.a.visitor_token) as visitor,
+        observe(server, "/ws/agent", owner.access_token) as agent,
+    ):
+        await visitor.send(
+            {"type": "typing", "conversation_id": conversation_id, "is_typing": True}
+        )
+        typing = await agent.wait_for(lambda f: f["type"] == "typing")
+        assert (typing["sender_kind"], typing["is_typing"]) == ("contact", True)
+        await visitor.send(
+            {
+                "type": "send",
+                "ref": "1",
+                "conversation_id": conversation_id,
+                "body": "Any news?",
+                "client_message_id": "w-1",
+            }
+        )
+        ack = await visitor.wait_for(lambda f: f["type"] == "ack")
+        seen = await agent.wait_for(lambda f: f["type"] == "message.created")
+        assert seen["message"]["id"] == ack["message"]["id"]
+        # An agent typing a note is not shown to the visitor; a reply is, without who.
+        await agent.send(
+            {
+                "type": "typing",
+                "conversation_id": conversation_id,
+                "is_typing": True,
+                "private": True,
+            }
+        )
+        await agent.send({"type": "typing", "conversation_id": conversation_id, "is_typing": True})
+        shown = await visitor.wait_for(lambda f: f["type"] == "typing")
+        assert (shown["private"], shown["member_id"]) == (False, None)
+        assert len(visitor.of_type("typing")) == 1
