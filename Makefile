@@ -10,9 +10,10 @@ BIN    := $(VENV)/bin
 DEPS_HASH     := $(shell cat pyproject.toml constraints.txt 2>/dev/null | sha1sum | cut -c1-12)
 STAMP_RUNTIME := $(VENV)/.installed-runtime-$(DEPS_HASH)
 STAMP_DEV     := $(VENV)/.installed-dev-$(DEPS_HASH)
+STAMP_BENCH   := $(VENV)/.installed-bench-$(DEPS_HASH)
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev run test lint fmt clean constraints
+.PHONY: help install install-dev run test lint fmt clean constraints bench bench-install
 
 help: ## list the targets
 	@echo "Targets:"
@@ -37,6 +38,11 @@ lint: install-dev ## ruff check, ruff format --check, mypy
 fmt: install-dev ## ruff format + ruff check --fix
 	$(BIN)/ruff format src tests
 	$(BIN)/ruff check --fix src tests
+
+bench-install: $(STAMP_BENCH) ## install what the benchmarks need (psutil, py-spy; pinned)
+
+bench: bench-install ## run every benchmark in bench/ (loopback, < 10 min) and print the figures
+	$(BIN)/python -m bench
 
 clean: ## remove .venv, caches and build output (keeps ./data)
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist
@@ -71,3 +77,9 @@ $(STAMP_DEV): pyproject.toml constraints.txt | $(BIN)/python
 	$(BIN)/python -m pip install -c constraints.txt -e '.[dev]'
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP_RUNTIME) $@
+
+# The benchmarks run on the runtime install plus the `bench` extra; like the dev stamp, it
+# does not remove the other stamps (a bench install keeps the dev tools in place).
+$(STAMP_BENCH): pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/python -m pip install -c constraints.txt -e '.[bench]'
+	touch $@

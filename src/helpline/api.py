@@ -2,40 +2,21 @@
 
 from fastapi import APIRouter
 
-from helpline import __version__
 from helpline.audit.api import router as audit_router
 from helpline.auth.api import router as auth_router
 from helpline.contacts.api import router as contacts_router
 from helpline.conversations.api import router as conversations_router
 from helpline.conversations.attachments_api import router as attachments_router
 from helpline.conversations.widget_api import router as widget_conversations_router
-from helpline.core.deps import RuntimeDep
-from helpline.core.schemas import Schema
+from helpline.operations.api import router as operations_router
 from helpline.sockets.api import router as sockets_router
 from helpline.tenancy.api import router as tenancy_router
 from helpline.tenancy.platform_api import router as platform_router
 from helpline.visitors.api import router as visitors_router
 
-
-class Health(Schema):
-    status: str
-    version: str
-
-
-health_router = APIRouter(prefix="/api/v1", tags=["operations"])
-
-
-@health_router.get("/health")
-async def health(runtime: RuntimeDep) -> Health:
-    """Liveness (public): the process is up and serving requests. "degraded" when the
-    real-time broker (Redis) is unreachable: REST works, sockets catch up once it is back."""
-    status = "ok" if await runtime.broker.healthy() else "degraded"
-    return Health(status=status, version=__version__)
-
-
 # Every router of the app; the isolation suite walks this tuple.
 ROUTERS = (
-    health_router,
+    operations_router,
     auth_router,
     tenancy_router,
     platform_router,

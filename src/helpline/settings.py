@@ -115,6 +115,8 @@ class Settings(BaseSettings):
     widget_session_limit_per_workspace: int = 1000
     # Messages a visitor may send per minute.
     widget_message_limit_per_visitor: int = 20
+    # Files a visitor may upload per minute (POST /api/v1/widget/conversations/{id}/attachments).
+    widget_upload_limit_per_visitor: int = 20
 
     # --- Real time -------------------------------------------------------------------
     # Frames a socket may have waiting; a client further behind is disconnected with the
@@ -164,6 +166,15 @@ class Settings(BaseSettings):
     # How long a member's sockets may all be gone (no heartbeat) before the presence
     # watchdog sets them offline and hands their conversations to others.
     presence_grace: Duration = timedelta(seconds=90)
+
+    # --- Operations (README, Operations) -------------------------------------------------
+    # Without a token, /metrics answers only clients on loopback (or a trusted proxy's own
+    # address); with one, also anyone who sends it as a bearer token.
+    metrics_token: SecretStr = SecretStr("")
+    # /api/v1/ready says "degraded" once a due job has waited longer than this.
+    ready_max_job_delay: Duration = timedelta(seconds=60)
+    # How long a stopping `helpline serve` waits for sockets to close and requests to finish.
+    shutdown_timeout: Duration = timedelta(seconds=10)
 
     @field_validator("database_url")
     @classmethod

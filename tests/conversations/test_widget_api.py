@@ -163,6 +163,7 @@ class TestVisibility:
                 "event",
                 "client_message_id",
                 "created_at",
+                "attachments",
             }
         view = await client.get(widget_url(conversation), headers=world.a.visitor_headers)
         assert view.json()["status"] == "resolved"

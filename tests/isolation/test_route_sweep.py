@@ -37,6 +37,11 @@ from tests.fixtures.world_cache import restored_world
 
 PUBLIC_ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/health"): "liveness probe",
+    ("GET", "/api/v1/ready"): "readiness probe: dependency states, nothing of any workspace",
+    ("GET", "/metrics"): (
+        "Prometheus scrape, guarded by address (loopback, trusted proxies) or "
+        "HELPLINE_METRICS_TOKEN; process-wide figures, no workspace, id or raw path in labels"
+    ),
     ("GET", "/api/v1/widget/discover"): "maps a website domain to its public widget key",
     ("POST", "/api/v1/auth/login"): "login",
     ("POST", "/api/v1/auth/refresh"): "the refresh token is the credential",

@@ -15,6 +15,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from helpline.realtime.hub import encode_envelope, workspace_channel
 from helpline.realtime.protocol import CloseCode
 from helpline.tenancy.models import Role
+from tests.attachments.support import uploaded
 from tests.fixtures.live import LiveServer, observe, subprotocols
 from tests.fixtures.world import World
 
@@ -233,3 +234,51 @@ async def test_presence_is_announced_to_colleagues(server: LiveServer, world: Wo
             assert str(owner.membership.id) in colleague.frames[0]["online_member_ids"]
         offline = await watcher.wait_for(lambda f: f["type"] == "presence" and not f["online"])
         assert offline["member_id"] == str(agent.membership.id)
+
+
+async def test_availability_changes_reach_colleagues_not_visitors(
+    server: LiveServer, world: World
+) -> None:
+    owner, agent = world.a.member(Role.owner), world.a.member(Role.agent)
+    async with (
+        observe(server, "/ws/agent", owner.access_token) as watcher,
+        observe(server, "/ws/widget", world.a.visitor_token) as visitor,
+        server.client() as http,
+    ):
+        response = await http.put(
+            "/api/v1/me/availability", headers=agent.headers, json={"availability": "busy"}
+        )
+        assert response.status_code in {200, 204}, response.text
+        frame = await watcher.wait_for(lambda f: f["type"] == "availability")
+        assert frame == {
+            "type": "availability",
+            "member_id": str(agent.membership.id),
+            "availability": "busy",
+        }
+        # The visitor hears nothing of it (a ping answered proves the queue is drained).
+        await visitor.send({"type": "ping", "ref": "p"})
+        await visitor.wait_for(lambda f: f["type"] == "pong")
+        assert not visitor.of_type("availability")
+
+
+async def test_a_file_is_sent_over_the_socket(server: LiveServer, world: World) -> None:
+    """Files are uploaded over REST, then sent with the message: its body may be empty."""
+    agent = world.a.member(Role.owner)
+    conversation_id = str(world.a.conversation.id)
+    async with observe(server, "/ws/agent", agent.access_token) as socket, server.client() as http:
+        file = await uploaded(http, agent.headers, conversation_id)
+        await socket.send(
+            {
+                "type": "send",
+                "ref": "f",
+                "conversation_id": conversation_id,
+                "client_message_id": "with-file",
+                "attachment_ids": [file["id"]],
+            }
+        )
+        ack = await socket.wait_for(lambda f: f["type"] == "ack" and f["ref"] == "f")
+        assert [a["id"] for a in ack["message"]["attachments"]] == [file["id"]]
+        event = await socket.wait_for(
+            lambda f: f["type"] == "message.created" and f["message"]["id"] == ack["message"]["id"]
+        )
+        assert event["message"]["attachments"] == ack["message"]["attachments"]

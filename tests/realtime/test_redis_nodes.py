@@ -3,18 +3,16 @@ and a node that lost Redis tells its clients to resync."""
 
 import asyncio
 import contextlib
-import socket
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
 import pytest
-from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
 from helpline.realtime.protocol import CloseCode
 from helpline.tenancy.models import Role
 from tests.fixtures.live import LiveServer, observe
+from tests.fixtures.private_redis import PrivateRedis
 from tests.fixtures.world import World
 
 
@@ -83,36 +81,6 @@ async def test_presence_crosses_nodes(two_nodes: Callable[..., Any], world: Worl
             await watcher.wait_for(lambda f: f["type"] == "presence" and f["online"])
             assert str(owner.membership.id) in colleague.frames[0]["online_member_ids"]
         await watcher.wait_for(lambda f: f["type"] == "presence" and not f["online"])
-
-
-class PrivateRedis:
-    """A Redis of this test's own, to stop and start again on the same port."""
-
-    def __init__(self) -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port: int = probe.getsockname()[1]
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self._process: asyncio.subprocess.Process | None = None
-
-    async def start(self) -> None:
-        self._process = await asyncio.create_subprocess_exec(
-            "redis-server",
-            *("--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"),
-            stdout=asyncio.subprocess.DEVNULL,
-        )
-        async with asyncio.timeout(10), Redis.from_url(self.url) as redis:
-            while True:
-                with contextlib.suppress(RedisError, OSError):
-                    if await redis.ping():
-                        return
-                await asyncio.sleep(0.02)
-
-    async def stop(self) -> None:
-        if self._process is not None:
-            self._process.kill()
-            await self._process.wait()
-            self._process = None
 
 
 async def _health_becomes(http: httpx.AsyncClient, wanted: str) -> None:

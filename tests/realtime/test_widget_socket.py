@@ -3,13 +3,14 @@
 import json
 from typing import Any
 
+import httpx
 import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 from helpline.tenancy.models import Role
 from tests.fixtures.live import LiveServer, observe, subprotocols
-from tests.fixtures.world import World
+from tests.fixtures.world import TINY_PNG, World
 
 SHOP = "https://shop.a.example"
 
@@ -136,3 +137,60 @@ async def test_visitor_sends_over_the_socket_and_agents_see_typing(
         shown = await visitor.wait_for(lambda f: f["type"] == "typing")
         assert (shown["private"], shown["member_id"]) == (False, None)
         assert len(visitor.of_type("typing")) == 1
+
+
+async def test_visitor_gets_the_files_of_replies_but_never_of_notes(
+    server: LiveServer, world: World
+) -> None:
+    conversation_id = str(world.a.conversation.id)
+    admin = world.a.member(Role.admin)
+    base = f"/api/v1/conversations/{conversation_id}"
+
+    async def upload(http: httpx.AsyncClient, filename: str) -> str:
+        response = await http.post(
+            f"{base}/attachments",
+            headers=admin.headers,
+            files={"file": (filename, TINY_PNG, "image/png")},
+        )
+        assert response.status_code == 201, response.text
+        attachment_id: str = response.json()["id"]
+        return attachment_id
+
+    async with (
+        observe(server, "/ws/widget", world.a.visitor_token) as visitor,
+        server.client() as http,
+    ):
+        secret = await upload(http, "internal.png")
+        note = await http.post(
+            f"{base}/messages",
+            headers=admin.headers,
+            json={"body": "Refund approved", "private": True, "attachment_ids": [secret]},
+        )
+        assert note.status_code == 201, note.text
+        shared = await upload(http, "label.png")
+        reply = await http.post(
+            f"{base}/messages",
+            headers=admin.headers,
+            json={"body": "Your label", "attachment_ids": [shared]},
+        )
+        assert reply.status_code == 201, reply.text
+
+        frame = await visitor.wait_for(lambda f: f["type"] == "message.created")
+        assert frame["message"]["id"] == reply.json()["id"]
+        [file] = frame["message"]["attachments"]
+        assert file["id"] == shared
+        assert file["url"] == f"/api/v1/widget/attachments/{shared}"
+        download = await http.get(file["url"], headers=world.a.visitor_headers)
+        assert download.content == TINY_PNG
+
+        # The resume backlog carries the files too, and still not the note.
+        await visitor.send({"type": "resume", "ref": "r", "conversations": {conversation_id: 0}})
+        await visitor.wait_for(lambda f: f["type"] == "resumed")
+        replayed = [
+            f["message"]
+            for f in visitor.of_type("message.created")
+            if f["message"]["id"] == reply.json()["id"]
+        ]
+        assert [m["attachments"] for m in replayed] == [[file], [file]]
+        for hidden in (note.json()["id"], secret, "internal.png", "Refund approved"):
+            assert hidden not in json.dumps(visitor.frames)

@@ -7,6 +7,7 @@ Isolation 2)."""
 import uuid
 from typing import Final
 
+import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpline.auth.principals import ApiKeyPrincipal, VisitorPrincipal, WorkspacePrincipal
@@ -43,6 +44,7 @@ async def access_conversation(
     )
     if conversation is None:
         raise NotFound("Conversation not found.")
+    _log_context(conversation.id)
     return conversation
 
 
@@ -61,6 +63,7 @@ async def access_visitor_conversation(
     )
     if conversation is None:
         raise NotFound("Conversation not found.")
+    _log_context(conversation.id)
     return conversation
 
 
@@ -76,6 +79,7 @@ async def access_attachment(
     attachment = await attachments.get_visible(attachment_id, viewer_of(principal))
     if attachment is None:
         raise NotFound(ATTACHMENT_NOT_FOUND)
+    _log_context(attachment.conversation_id)
     return attachment
 
 
@@ -95,3 +99,9 @@ async def access_attachment_for_contact(
     if message is not None and message.private:
         raise NotFound(ATTACHMENT_NOT_FOUND)
     return attachment
+
+
+def _log_context(conversation_id: uuid.UUID) -> None:
+    """Every later line of the request (or socket frame, or job) names the conversation it
+    works on, beside the workspace the route guard bound."""
+    structlog.contextvars.bind_contextvars(conversation_id=str(conversation_id))

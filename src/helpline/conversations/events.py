@@ -24,11 +24,11 @@ from helpline.conversations.schemas import (
     VisitorConversationRead,
     VisitorMessageRead,
 )
-from helpline.tenancy.models import Availability, Role
+from helpline.tenancy.events import EVERY_MEMBER
+from helpline.tenancy.models import Role
 
 # --- audiences ---------------------------------------------------------------------------
 
-EVERY_MEMBER = "members"
 _SEE_ALL = "all"
 _NO_TEAM = "noteam"
 
@@ -147,12 +147,6 @@ class Typing(Frame):
     is_typing: bool
     # Writing a note: only members see it.
     private: bool
-
-
-class AvailabilityChanged(Frame):
-    type: Literal["availability"] = "availability"
-    member_id: uuid.UUID
-    availability: Availability
 
 
 class PresenceChanged(Frame):

@@ -204,9 +204,9 @@ class ReadCursorRead(Schema):
 
 # --- The visitor's view (widget) ---------------------------------------------------------
 # Narrower than the agents' shapes: no notes, member ids, API key names, teams, labels,
-# priority, display numbers or system message details. Built from the row alone (no query),
-# so that REST and real-time events to visitors use exactly these (RELIABILITY.md,
-# Isolation 3). See docs/widget-api.md.
+# priority, display numbers or system message details. REST and real-time events to visitors
+# use exactly these (RELIABILITY.md, Isolation 3); messages are built by
+# service.views.describe_visitor_messages. See docs/widget-api.md.
 
 
 class VisitorConversationRead(IDSchema):
@@ -249,6 +249,8 @@ class VisitorMessageRead(IDSchema):
     # The visitor's own messages only: how the widget matches a sent message to its answer.
     client_message_id: str | None
     created_at: datetime
+    # Urls point at the widget's download route (GET /api/v1/widget/attachments/{id}).
+    attachments: list[AttachmentRead]
 
     @staticmethod
     def visible(message: Message) -> bool:
@@ -261,8 +263,10 @@ class VisitorMessageRead(IDSchema):
         }
 
     @classmethod
-    def of(cls, message: Message) -> "VisitorMessageRead":
-        """The visitor's view of a message that visible() admits."""
+    def of(cls, message: Message, attachments: Sequence[AttachmentRead]) -> "VisitorMessageRead":
+        """The visitor's view of a message that visible() admits, carrying `attachments`.
+        Build it through views.describe_visitor_messages, which checks visible() and finds
+        the files."""
         own = message.sender_kind == SenderKind.contact
         return cls(
             id=message.id,
@@ -273,6 +277,7 @@ class VisitorMessageRead(IDSchema):
             event=message.event,
             client_message_id=message.client_message_id if own else None,
             created_at=message.created_at,
+            attachments=list(attachments),
         )
 
 
@@ -300,10 +305,14 @@ class VisitorMessageCreate(InputSchema):
                 {
                     "body": "It was order 1042.",
                     "client_message_id": "5f1d0c2a-8b7e-4e3a-9c61-0d2f4b8a7e15",
+                    "attachment_ids": [],
                 }
             ]
         }
     )
 
-    body: Body
+    # May be empty when the message carries attachments.
+    body: Annotated[str, Field(max_length=MAX_BODY_CHARS)] = ""
     client_message_id: ClientMessageId | None = None
+    # Files the visitor uploaded to this conversation (POST .../attachments), not yet sent.
+    attachment_ids: list[uuid.UUID] = Field(default=[], max_length=MAX_ATTACHMENTS_PER_MESSAGE)

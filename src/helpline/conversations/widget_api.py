@@ -1,23 +1,30 @@
 """Conversations for website visitors, through the widget: their own conversations only,
-in the narrow visitor shapes (VisitorConversationRead, VisitorMessageRead), never notes.
+in the narrow visitor shapes (VisitorConversationRead, VisitorMessageRead), never notes,
+and the files they may see.
 
-Every route takes the visitor token (VisitorAuth). Another contact's conversation, even in
-the same workspace, is a 404 identical to a missing id.
+Every route takes the visitor token (VisitorAuth). Another contact's conversation or file,
+even in the same workspace, is a 404 identical to a missing id.
 """
 
 import uuid
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, File, Query, Response, UploadFile, status
+from fastapi.responses import StreamingResponse
 
 from helpline.auth.dependencies import Visitor
 from helpline.auth.principals import VisitorPrincipal
 from helpline.conversations import service as conversations
-from helpline.conversations.access import access_visitor_conversation
+from helpline.conversations.access import (
+    access_attachment_for_contact,
+    access_visitor_conversation,
+)
 from helpline.conversations.models import Channel
 from helpline.conversations.schemas import (
     DEFAULT_MESSAGES_PAGE,
     MAX_MESSAGES_PAGE,
+    AttachmentRead,
     ReadCursorRead,
     ReadRequest,
     VisitorConversationCreate,
@@ -26,7 +33,7 @@ from helpline.conversations.schemas import (
     VisitorMessagePage,
     VisitorMessageRead,
 )
-from helpline.core.deps import RateLimiterDep, SessionDep, SettingsDep
+from helpline.core.deps import RateLimiterDep, RuntimeDep, SessionDep, SettingsDep
 from helpline.core.errors import (
     BadRequest,
     Conflict,
@@ -37,6 +44,7 @@ from helpline.core.errors import (
 )
 from helpline.core.pagination import PageParamsDep
 from helpline.core.schemas import Page
+from helpline.storage import CHUNK_BYTES
 from helpline.visitors import service as visitors
 
 router = APIRouter(prefix="/api/v1/widget", tags=["widget"])
@@ -116,7 +124,8 @@ async def list_messages(
         limit=limit,
         include_private=False,
     )
-    return VisitorMessagePage(items=[VisitorMessageRead.of(m) for m in messages], has_more=has_more)
+    items = await conversations.describe_visitor_messages(session, messages)
+    return VisitorMessagePage(items=items, has_more=has_more)
 
 
 _REPLAYED: dict[int | str, dict[str, Any]] = {
@@ -142,8 +151,9 @@ async def post_message(
     limiter: RateLimiterDep,
     response: Response,
 ) -> VisitorMessageRead:
-    """Send a message; a retry with the same client_message_id returns the original message
-    with 200 instead of 201."""
+    """Send a message, with files uploaded to this conversation in `attachment_ids` (then
+    the body may be empty); a retry with the same client_message_id returns the original
+    message with 200 instead of 201."""
     conversation = await access_visitor_conversation(
         session, principal, conversation_id, for_write=True
     )
@@ -154,10 +164,13 @@ async def post_message(
         conversation,
         body=body.body,
         client_message_id=body.client_message_id,
+        attachment_ids=body.attachment_ids,
     )
     if not posted.created:
         response.status_code = status.HTTP_200_OK
-    return VisitorMessageRead.of(posted.message)
+    # The visitor's own message: always one they see.
+    [view] = await conversations.describe_visitor_messages(session, [posted.message])
+    return view
 
 
 @router.post(
@@ -171,3 +184,69 @@ async def mark_read(
     conversation = await access_visitor_conversation(session, principal, conversation_id)
     last_read = await conversations.mark_read(session, _actor(principal), conversation, body.seq)
     return ReadCursorRead(conversation_id=conversation.id, last_read_seq=last_read)
+
+
+async def _chunks(file: UploadFile) -> AsyncIterator[bytes]:
+    while chunk := await file.read(CHUNK_BYTES):
+        yield chunk
+
+
+@router.post(
+    f"{BY_ID}/attachments",
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(
+        NotAuthenticated,
+        NotFound,
+        Conflict,
+        RateLimited,
+        conversations.AttachmentTooLarge,
+        conversations.AttachmentTypeNotAllowed,
+    ),
+)
+async def upload_attachment(
+    conversation_id: uuid.UUID,
+    file: Annotated[
+        UploadFile, File(description="The file, as a multipart/form-data part named `file`.")
+    ],
+    principal: Visitor,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    limiter: RateLimiterDep,
+) -> AttachmentRead:
+    """Upload a file to send in one of your conversations: pass its id in a message's
+    `attachment_ids`. The limits and accepted types are the agents' (docs/attachments.md)."""
+    conversation = await access_visitor_conversation(session, principal, conversation_id)
+    await visitors.enforce_upload_limit(limiter, runtime.settings, principal)
+    attachment = await conversations.upload(
+        session,
+        runtime.storage,
+        _actor(principal),
+        conversation,
+        filename=file.filename or "",
+        content_type=file.content_type or "",
+        stream=_chunks(file),
+        settings=runtime.settings,
+    )
+    return conversations.describe_attachment(
+        attachment, url_base=conversations.WIDGET_DOWNLOAD_BASE
+    )
+
+
+@router.get(
+    "/attachments/{attachment_id}",
+    response_class=StreamingResponse,
+    responses={
+        200: {"description": "The file's bytes.", "content": {"application/octet-stream": {}}},
+        **responses(NotAuthenticated, NotFound),
+    },
+)
+async def download_attachment(
+    attachment_id: uuid.UUID, principal: Visitor, session: SessionDep, runtime: RuntimeDep
+) -> StreamingResponse:
+    """Download a file of a message you can see, or one you uploaded and have not sent yet.
+    Raster images may be shown inline; every other type is sent as a download."""
+    attachment = await access_attachment_for_contact(
+        session, principal.workspace_id, principal.contact_id, attachment_id
+    )
+    chunks = await conversations.open_attachment(runtime.storage, attachment)
+    return StreamingResponse(chunks, headers=conversations.serving_headers(attachment))

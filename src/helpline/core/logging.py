@@ -1,7 +1,9 @@
 """Structured logging with structlog: console lines for people, JSON for collectors.
 
-The request id, client address, and (when known) workspace travel in context variables, so
-every line logged during a request carries them without passing them around.
+The request id, and (when known) the workspace and the conversation travel in context
+variables, so every line logged during a request, a socket frame or a job carries them without
+passing them around. The standard library's logging (uvicorn's lines) goes through the same
+renderer, so with the json format every line is JSON.
 """
 
 import logging
@@ -10,6 +12,8 @@ import sys
 import structlog
 
 from helpline.settings import Settings
+
+_HANDLER_NAME = "helpline"
 
 
 class _CurrentStderr:
@@ -45,4 +49,25 @@ def configure_logging(settings: Settings) -> None:
         logger_factory=structlog.PrintLoggerFactory(file=_CurrentStderr()),  # type: ignore[arg-type]  # a TextIO in all that PrintLogger uses
         cache_logger_on_first_use=False,
     )
-    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s %(message)s")
+    _route_standard_logging(level, shared, renderer)
+
+
+def _route_standard_logging(
+    level: int, shared: list[structlog.types.Processor], renderer: structlog.types.Processor
+) -> None:
+    """Lines from the standard library's logging (uvicorn, SQLAlchemy, asyncio) go through the
+    same processors and renderer: with the json format, every line is one JSON object, with
+    the request's context like ours."""
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[structlog.stdlib.add_logger_name, *shared],
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+    )
+    handler = logging.StreamHandler(_CurrentStderr())
+    handler.set_name(_HANDLER_NAME)
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    # Configuring twice (tests, or a command calling another) replaces our handler only.
+    for previous in [h for h in root.handlers if h.get_name() == _HANDLER_NAME]:
+        root.removeHandler(previous)
+    root.addHandler(handler)
+    root.setLevel(level)

@@ -1,12 +1,20 @@
-"""Request middleware: request ids, the client's address, logging context, secure headers."""
+"""Request middleware: request ids, the client's address, logging context, secure headers,
+and for each HTTP request its metrics and one log line."""
 
 import ipaddress
 import secrets
+import time
 
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from helpline.core import metrics
 from helpline.core.context import Origin, set_origin
+
+log = structlog.get_logger(__name__)
+
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+_PROBE_ROUTES = frozenset({"/api/v1/health", "/api/v1/ready", "/metrics"})
 
 SECURE_HEADERS: list[tuple[bytes, bytes]] = [
     (b"x-content-type-options", b"nosniff"),
@@ -34,13 +42,24 @@ class RequestContextMiddleware:
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
 
+        status = 500  # unless a response starts: an exception escaped the app
+
         async def send_with_headers(message: Message) -> None:
+            nonlocal status
             if message["type"] == "http.response.start":
+                status = message["status"]
                 extra = [(b"x-request-id", request_id.encode()), *SECURE_HEADERS]
                 message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        if scope["type"] == "websocket":
+            await self.app(scope, receive, send_with_headers)
+            return
+        started = time.perf_counter()
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            _record(scope, status, time.perf_counter() - started)
 
     def _client_ip(self, scope: Scope, headers: dict[bytes, bytes]) -> str:
         peer = (scope.get("client") or ("", 0))[0]
@@ -49,6 +68,26 @@ class RequestContextMiddleware:
             # The right-most address is the one our trusted proxy saw; the rest is client-made.
             return forwarded.decode("latin-1").split(",")[-1].strip()[:64]
         return str(peer)[:64]
+
+
+def _record(scope: Scope, status: int, seconds: float) -> None:
+    """Metrics and the request's log line; it carries the context bound while the request
+    ran (request id, and the workspace and conversation once known)."""
+    # The router leaves the matched route in the scope: its template, never the raw path
+    # (ids in paths would make a series per object).
+    route = getattr(scope.get("route"), "path", None) or metrics.UNMATCHED_ROUTE
+    # Clients choose the method too: anything unusual is one label value, not one each.
+    method = scope["method"] if scope["method"] in _METHODS else "other"
+    metrics.observe_request(method, route, status, seconds)
+    # Probes and scrapes come every few seconds: their lines would drown the others.
+    logger = log.debug if route in _PROBE_ROUTES else log.info
+    logger(
+        "request_finished",
+        method=method,
+        route=route,
+        status=status,
+        duration_ms=round(seconds * 1000, 2),
+    )
 
 
 def _is_trusted(peer: str, trusted: set[ipaddress.IPv4Address | ipaddress.IPv6Address]) -> bool:

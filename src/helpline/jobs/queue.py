@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 
 from pydantic import BaseModel
-from sqlalchemy import and_, case, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpline.core.ids import new_id
@@ -203,3 +203,38 @@ async def _update_held(
         .execution_options(synchronize_session=False)
     )
     return (await session.execute(statement)).first() is not None
+
+
+# The states /metrics counts. Succeeded jobs are history: there are ever more of them, and
+# counting them would cost a scan (helpline_jobs_finished_total counts them as they finish).
+_COUNTED_STATUSES: Final = (JobStatus.queued, JobStatus.running, JobStatus.dead)
+
+
+@dataclass(frozen=True, slots=True)
+class Backlog:
+    # Queued jobs whose time has come.
+    due: int
+    # When the longest-waiting of them became due; None when none is.
+    oldest_due_at: datetime | None
+
+
+async def backlog(session: AsyncSession, *, now: datetime) -> Backlog:
+    """Due work not yet claimed: one range of the (status, run_at) index."""
+    statement = select(func.count(), func.min(Job.run_at)).where(
+        Job.status == JobStatus.queued, Job.run_at <= now
+    )
+    due, oldest = (await session.execute(statement)).one()
+    return Backlog(due=due, oldest_due_at=oldest)
+
+
+async def count_by_status(session: AsyncSession) -> dict[JobStatus, int]:
+    """How many jobs are queued, running and dead (from the status index)."""
+    statement = (
+        select(Job.status, func.count())
+        .where(Job.status.in_(_COUNTED_STATUSES))
+        .group_by(Job.status)
+    )
+    counts = dict.fromkeys(_COUNTED_STATUSES, 0)
+    for status, n in await session.execute(statement):
+        counts[status] = n
+    return counts

@@ -17,6 +17,7 @@ import structlog
 from anyio.abc import TaskGroup
 from pydantic import BaseModel, ValidationError
 
+from helpline.core import metrics
 from helpline.core.context import Origin, set_origin
 from helpline.core.runtime import Runtime
 from helpline.core.time import utc_now
@@ -145,6 +146,9 @@ class Worker:
             "workspace_id": str(job.workspace_id) if job.workspace_id else None,
             "attempt": job.attempts,
         }
+        # A job about one conversation names it in every line it logs, as a request does.
+        if isinstance(conversation_id := job.args.get("conversation_id"), str):
+            context["conversation_id"] = conversation_id
         set_origin(Origin(request_id=f"job:{job.id}", ip="worker", user_agent=self.worker_id))
         with structlog.contextvars.bound_contextvars(**context):
             jlog = log.bind(**context)
@@ -191,6 +195,7 @@ class Worker:
         except Exception as exc:  # boundary: any failure of a handler is recorded and retried
             return exc
         jlog.info("job_succeeded")
+        metrics.job_finished("succeeded")
         return None
 
     async def _heartbeat(
@@ -234,6 +239,7 @@ class Worker:
         if not held:
             jlog.warning("job_lease_lost", detail="Failed after another worker took it over.")
         elif retry_at is not None:
+            metrics.job_finished("retry")
             jlog.warning(
                 "job_failed_will_retry",
                 error=message,
@@ -241,6 +247,7 @@ class Worker:
                 exc_info=exc_info,
             )
         else:
+            metrics.job_finished("dead")
             jlog.error("job_dead", error=message, exc_info=exc_info)
 
 

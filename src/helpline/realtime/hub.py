@@ -13,8 +13,9 @@ and catches up from the database. The server keeps no replay buffer.
 """
 
 import asyncio
+import contextlib
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -55,11 +56,16 @@ class Connection:
     workspace_id: uuid.UUID
     keys: frozenset[str]
     limit: int
+    # "agent" or "widget": what /metrics counts open sockets by.
+    kind: str = "agent"
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
     queue: asyncio.Queue[str] = field(default_factory=asyncio.Queue)
     # Set when the client must resync: it fell behind, or events may have been lost. The
     # socket closes with the resync code at once, even while a send is stuck.
     must_resync: asyncio.Event = field(default_factory=asyncio.Event)
+    # Set with must_resync when the server is stopping: the socket finishes the frame it is
+    # handling, sends what is queued, and closes with the restart code (Hub.close_all).
+    draining: bool = False
     # Set while the queue is at or below half the limit: replies wait for it (backpressure).
     _room: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -89,54 +95,128 @@ class Connection:
             self._room.set()
 
 
+class _Local:
+    """This process's sockets of one workspace, indexed by key: an event costs what its
+    audience holds, not what the workspace holds (10,000 idle visitors are never scanned)."""
+
+    def __init__(self) -> None:
+        self.connections: set[Connection] = set()
+        self.by_key: dict[str, set[Connection]] = defaultdict(set)
+
+    def add(self, connection: Connection) -> None:
+        self.connections.add(connection)
+        for key in connection.keys:
+            self.by_key[key].add(connection)
+
+    def remove(self, connection: Connection) -> None:
+        self.connections.discard(connection)
+        for key in connection.keys:
+            holders = self.by_key.get(key)
+            if holders is not None:
+                holders.discard(connection)
+                if not holders:
+                    del self.by_key[key]
+
+    def audience(self, keys: set[str], excluded: set[str]) -> set[Connection]:
+        found: set[Connection] = set()
+        for key in keys:
+            found |= self.by_key.get(key, set())
+        for key in excluded:
+            found -= self.by_key.get(key, set())
+        return found
+
+
 class Hub:
     def __init__(self, broker: Broker) -> None:
         self.broker = broker
-        self._by_workspace: dict[uuid.UUID, set[Connection]] = defaultdict(set)
+        self._by_workspace: dict[uuid.UUID, _Local] = {}
         # Serialises subscribe/unsubscribe per process, so a channel is never left half-open.
         self._lock = asyncio.Lock()
+        # Open sockets by Connection.kind, kept as they come and go: /metrics reads it.
+        self._kinds: Counter[str] = Counter()
+        self._empty = asyncio.Event()
+        self._empty.set()
+        self._stopping = False
 
     async def start(self) -> None:
         await self.broker.start(self._deliver, self._resync_everyone)
 
     async def register(self, connection: Connection) -> None:
         async with self._lock:
-            local = self._by_workspace[connection.workspace_id]
-            if not local:
+            local = self._by_workspace.get(connection.workspace_id)
+            if local is None:
+                local = self._by_workspace[connection.workspace_id] = _Local()
                 await self.broker.subscribe(workspace_channel(connection.workspace_id))
             local.add(connection)
+            self._kinds[connection.kind] += 1
+            self._empty.clear()
+        if self._stopping:
+            _drain(connection)
 
     async def unregister(self, connection: Connection) -> None:
         async with self._lock:
             local = self._by_workspace.get(connection.workspace_id)
-            if local is None or connection not in local:
+            if local is None or connection not in local.connections:
                 return
-            local.discard(connection)
-            if not local:
+            local.remove(connection)
+            self._kinds[connection.kind] -= 1
+            if not self._kinds.total():
+                self._empty.set()
+            if not local.connections:
                 del self._by_workspace[connection.workspace_id]
                 await self.broker.unsubscribe(workspace_channel(connection.workspace_id))
 
+    def rekey(self, connection: Connection, keys: frozenset[str]) -> None:
+        """Change a registered connection's keys (a member's teams or role changed)."""
+        local = self._by_workspace.get(connection.workspace_id)
+        if local is None or connection not in local.connections or connection.keys == keys:
+            connection.keys = keys
+            return
+        local.remove(connection)
+        connection.keys = keys
+        local.add(connection)
+
     @property
     def connection_count(self) -> int:
-        return sum(len(c) for c in self._by_workspace.values())
+        return sum(len(local.connections) for local in self._by_workspace.values())
+
+    def count_by_kind(self) -> dict[str, int]:
+        return dict(self._kinds)
+
+    async def close_all(self, timeout_s: float) -> int:
+        """The server is stopping: every socket, and any that registers from now on, finishes
+        the frame it is handling, sends what it has queued and closes with the restart code.
+        Returns once all are gone, or after `timeout_s` with how many are left."""
+        self._stopping = True
+        for local in self._by_workspace.values():
+            for connection in local.connections:
+                _drain(connection)
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout_s):
+                await self._empty.wait()
+        return self._kinds.total()
 
     def _deliver(self, channel: str, data: str) -> None:
         workspace = channel.rpartition(":")[2]
         try:
-            local = self._by_workspace.get(uuid.UUID(workspace), ())
+            local = self._by_workspace.get(uuid.UUID(workspace))
         except ValueError:
             log.warning("hub_unknown_channel", channel=channel)
             return
-        if not local:
+        if local is None:
             return
         audience, excluded, frame = decode_envelope(data)
-        for connection in local:
-            if not connection.keys.isdisjoint(audience) and connection.keys.isdisjoint(excluded):
-                connection.offer(frame)
+        for connection in local.audience(audience, excluded):
+            connection.offer(frame)
 
     def _resync_everyone(self) -> None:
         """The broker may have lost events: every local client must catch up from the
         database. Closing with the resync code says exactly that."""
         for local in self._by_workspace.values():
-            for connection in local:
+            for connection in local.connections:
                 connection.must_resync.set()
+
+
+def _drain(connection: Connection) -> None:
+    connection.draining = True
+    connection.must_resync.set()

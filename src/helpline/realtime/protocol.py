@@ -30,6 +30,10 @@ MAX_RESUME_CONVERSATIONS: Final = 200
 class CloseCode(IntEnum):
     NORMAL = 1000
     GOING_AWAY = 1001
+    # The server is stopping (a restart or a deploy): reconnect after a short random delay,
+    # to another node if there is one, and resume. RFC 6455's "Service Restart", which is
+    # also what uvicorn sends to a socket still open when its own shutdown runs.
+    SERVICE_RESTART = 1012
     # Events may have been missed (the client fell behind, or the server lost its broker):
     # reconnect and resume.
     RESYNC = 4000
@@ -66,7 +70,9 @@ class Resume(ClientFrame):
 class Send(ClientFrame):
     type: Literal["send"]
     conversation_id: uuid.UUID
-    body: str = Field(max_length=10_000)
+    # May be empty when the message carries attachments (uploaded first over REST).
+    body: str = Field(default="", max_length=10_000)
+    attachment_ids: list[uuid.UUID] = Field(default_factory=list, max_length=10)
     # Required here: a client that reconnects cannot know whether its send was committed,
     # and resending with the same id is how it finds out without duplicating.
     client_message_id: str = Field(min_length=1, max_length=64)

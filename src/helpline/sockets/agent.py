@@ -7,17 +7,21 @@ conversations the member may see (events.member_keys), presence, and inbox count
 """
 
 import asyncio
-import functools
 import uuid
+from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.websockets import WebSocket
+from typing_extensions import override
 
 from helpline.auth import service as auth
 from helpline.auth.principals import MemberPrincipal
 from helpline.conversations import events
 from helpline.conversations import service as conversations
 from helpline.conversations.access import access_conversation
+from helpline.conversations.models import Conversation, Message
 from helpline.conversations.service import signals
 from helpline.core.errors import AppError, PermissionDenied
 from helpline.core.runtime import Runtime
@@ -28,6 +32,7 @@ from helpline.realtime.hub import Connection, Hub
 from helpline.realtime.presence import Presence
 from helpline.sockets import handshake
 from helpline.sockets import session as socket_session
+from helpline.sockets.conversation_peer import ConversationPeer
 from helpline.tenancy import service as tenancy
 
 # Counts are recomputed at most this often, however busy the inbox.
@@ -42,9 +47,14 @@ async def _keys(runtime: Runtime, principal: MemberPrincipal) -> frozenset[str]:
     return events.member_keys(principal.role, principal.membership_id, team_ids)
 
 
-class AgentPeer:
-    def __init__(self, runtime: Runtime, principal: MemberPrincipal, presence: Presence) -> None:
-        self.runtime = runtime
+class AgentPeer(ConversationPeer):
+    sees_private = True
+
+    def __init__(
+        self, runtime: Runtime, hub: Hub, principal: MemberPrincipal, presence: Presence
+    ) -> None:
+        super().__init__(runtime)
+        self.hub = hub
         self.principal = principal
         self.presence = presence
         self._counts_due = asyncio.Event()
@@ -78,75 +88,36 @@ class AgentPeer:
             if last:
                 signals.presence_changed(session, workspace, member, online=False, at=utc_now())
 
+    # --- ConversationPeer ---------------------------------------------------------------
+
+    @property
+    @override
+    def actor(self) -> MemberPrincipal:
+        return self.principal
+
+    @override
+    async def access(self, session: AsyncSession, conversation_id: uuid.UUID) -> Conversation:
+        return await access_conversation(session, self.principal, conversation_id)
+
+    @override
+    async def describe(self, session: AsyncSession, messages: Sequence[Message]) -> list[Any]:
+        return list(await conversations.describe_messages(session, messages))
+
+    @override
+    def message_frame(self, conversation_id: uuid.UUID, view: Any) -> str:
+        return events.MessageCreated(conversation_id=conversation_id, message=view).encode()
+
+    @override
+    async def state(self, session: AsyncSession, conversation: Conversation) -> Any:
+        [state] = await conversations.describe(session, [conversation])
+        return state
+
     # --- socket_session.Peer ------------------------------------------------------------
-
-    async def handle(self, frame: protocol.AnyClientFrame, connection: Connection) -> None:
-        match frame:
-            case protocol.Ping():
-                await connection.reply(protocol.Pong(ref=frame.ref).encode())
-            case protocol.Resume():
-                for conversation_id, last_seq in frame.conversations.items():
-                    missed = functools.partial(self._missed, conversation_id, last_seq)
-                    await socket_session.resume(connection, frame.ref, conversation_id, missed)
-            case protocol.Send():
-                await self._send(connection, frame)
-            case protocol.MarkRead():
-                async with unit_of_work(self.runtime.sessionmaker) as session:
-                    conversation = await access_conversation(
-                        session, self.principal, frame.conversation_id
-                    )
-                    await conversations.mark_read(session, self.principal, conversation, frame.seq)
-            case protocol.TypingSignal():
-                async with unit_of_work(self.runtime.sessionmaker) as session:
-                    conversation = await access_conversation(
-                        session, self.principal, frame.conversation_id
-                    )
-                    signals.typing(
-                        session,
-                        self.principal,
-                        conversation,
-                        is_typing=frame.is_typing,
-                        private=frame.private,
-                    )
-
-    async def _send(self, connection: Connection, frame: protocol.Send) -> None:
-        async with unit_of_work(self.runtime.sessionmaker) as session:
-            conversation = await access_conversation(session, self.principal, frame.conversation_id)
-            posted = await conversations.post_message(
-                session,
-                self.principal,
-                conversation,
-                body=frame.body,
-                client_message_id=frame.client_message_id,
-                private=frame.private,
-            )
-            [view] = await conversations.describe_messages(session, [posted.message])
-        # Out of the unit of work: committed. Only now may the client count on it.
-        ack = protocol.Ack(ref=frame.ref, duplicate=not posted.created, message=view)
-        await connection.reply(ack.encode())
-
-    async def _missed(self, conversation_id: uuid.UUID, last_seq: int) -> socket_session.Backlog:
-        async with unit_of_work(self.runtime.sessionmaker) as session:
-            conversation = await access_conversation(session, self.principal, conversation_id)
-            messages, more = await conversations.list_messages(
-                session,
-                conversation,
-                after_seq=last_seq,
-                before_seq=None,
-                limit=self.runtime.settings.ws_resume_limit,
-            )
-            views = await conversations.describe_messages(session, messages)
-            [state] = await conversations.describe(session, [conversation])
-        frames = [
-            events.MessageCreated(conversation_id=conversation.id, message=view).encode()
-            for view in views
-        ]
-        return socket_session.Backlog(conversation.id, frames, more, state.last_seq, state)
 
     async def recheck(self, connection: Connection) -> None:
         async with unit_of_work(self.runtime.sessionmaker) as session:
             self.principal = await auth.recheck_member(session, self.principal)
-        connection.keys = await _keys(self.runtime, self.principal)
+        self.hub.rekey(connection, await _keys(self.runtime, self.principal))
 
     async def on_tick(self, connection: Connection) -> None:
         workspace, member = self.principal.workspace_id, self.principal.membership_id
@@ -191,8 +162,10 @@ async def agent_socket(websocket: WebSocket) -> None:
         await handshake.deny(websocket, error)
         return
     await websocket.accept(subprotocol=handshake.chosen_subprotocol(websocket))
-    connection = Connection(principal.workspace_id, keys, limit=runtime.settings.ws_queue_size)
-    peer = AgentPeer(runtime, principal, websocket.app.state.presence)
+    connection = Connection(
+        principal.workspace_id, keys, limit=runtime.settings.ws_queue_size, kind="agent"
+    )
+    peer = AgentPeer(runtime, hub, principal, websocket.app.state.presence)
     await peer.connected(connection)
     try:
         await socket_session.run(websocket, runtime, hub, connection, peer)

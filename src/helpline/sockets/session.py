@@ -48,8 +48,8 @@ class Peer(Protocol):
         ...
 
     async def recheck(self, connection: Connection) -> None:
-        """Raise NotAuthenticated when the credential is no longer valid; may update
-        `connection.keys` (a member's teams or role changed)."""
+        """Raise NotAuthenticated when the credential is no longer valid; may change the
+        connection's keys through Hub.rekey (a member's teams or role changed)."""
         ...
 
     async def on_tick(self, connection: Connection) -> None: ...
@@ -72,15 +72,21 @@ async def run(
     websocket: WebSocket, runtime: Runtime, hub: Hub, connection: Connection, peer: Peer
 ) -> None:
     """Serve an accepted socket until it closes; always unregisters."""
+    # Every line the socket's loops log names it (they copy this context when created).
+    structlog.contextvars.bind_contextvars(
+        workspace_id=str(connection.workspace_id), socket=connection.kind
+    )
     await hub.register(connection)
     code, reason = CloseCode.NORMAL, ""
+    # Held while a frame is handled: a stopping server lets that frame finish (_resync_watch).
+    handling = asyncio.Lock()
     try:
         async with asyncio.TaskGroup() as group:
-            group.create_task(_receive_loop(websocket, connection, peer))
+            group.create_task(_receive_loop(websocket, connection, peer, handling))
             group.create_task(_send_loop(websocket, connection, peer))
             group.create_task(_tick_loop(runtime, connection, peer))
             group.create_task(peer.background(connection))
-            group.create_task(_resync_watch(connection))
+            group.create_task(_resync_watch(connection, handling))
     except* _Closing as closing:
         first = closing.exceptions[0]
         assert isinstance(first, _Closing)  # noqa: S101 (except* narrows to the group only)
@@ -102,7 +108,9 @@ async def run(
                 await websocket.close(code=code, reason=reason)
 
 
-async def _receive_loop(websocket: WebSocket, connection: Connection, peer: Peer) -> None:
+async def _receive_loop(
+    websocket: WebSocket, connection: Connection, peer: Peer, handling: asyncio.Lock
+) -> None:
     bad_frames = 0
     while True:
         text = await websocket.receive_text()
@@ -113,6 +121,14 @@ async def _receive_loop(websocket: WebSocket, connection: Connection, peer: Peer
                 raise _Closing(CloseCode.PROTOCOL_ERROR, "Too many invalid frames.")
             await connection.reply(error_frame(None, frame))
             continue
+        async with handling:
+            await _handle(frame, connection, peer)
+
+
+async def _handle(frame: protocol.AnyClientFrame, connection: Connection, peer: Peer) -> None:
+    conversation_id = getattr(frame, "conversation_id", None)
+    context = {"conversation_id": str(conversation_id)} if conversation_id else {}
+    with structlog.contextvars.bound_contextvars(**context):
         try:
             await peer.handle(frame, connection)
         except NotAuthenticated as error:
@@ -169,17 +185,30 @@ def error_frame(ref: str | None, error: AppError) -> str:
     ).encode()
 
 
+# Queued behind everything the socket owes its client when the server stops; no real frame
+# is empty.
+_LAST_FRAME = ""
+
+
 async def _send_loop(websocket: WebSocket, connection: Connection, peer: Peer) -> None:
     while True:
         frame = await connection.queue.get()
+        if frame == _LAST_FRAME:
+            raise _Closing(CloseCode.SERVICE_RESTART, "The server is restarting: reconnect.")
         connection.taken()
         await websocket.send_text(frame)
         peer.on_frame_sent(frame)
 
 
-async def _resync_watch(connection: Connection) -> None:
+async def _resync_watch(connection: Connection, handling: asyncio.Lock) -> None:
     await connection.must_resync.wait()
-    raise _Closing(CloseCode.RESYNC, "Events may have been missed: resume.")
+    if not connection.draining:
+        raise _Closing(CloseCode.RESYNC, "Events may have been missed: resume.")
+    # The server is stopping: let the frame being handled finish (its ack is what tells the
+    # client it was committed), then take no other; the send loop closes once it has sent
+    # everything queued before the last frame.
+    await handling.acquire()
+    connection.queue.put_nowait(_LAST_FRAME)
 
 
 async def _tick_loop(runtime: Runtime, connection: Connection, peer: Peer) -> None:

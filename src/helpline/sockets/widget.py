@@ -3,20 +3,23 @@
 The visitor authenticates with their visitor token and, from a browser, must be on one of the
 workspace's widget origins, both before the socket is accepted. The socket receives the
 visitor's own conversations only, in the visitor's narrower shapes: never notes, never
-internal events (events.contact_keys, VisitorMessageRead).
+internal events (events.contact_keys, conversations.describe_visitor_messages).
 """
 
-import functools
 import uuid
+from collections.abc import Sequence
+from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.websockets import WebSocket
+from typing_extensions import override
 
 from helpline.auth.principals import VisitorPrincipal
 from helpline.conversations import events
 from helpline.conversations import service as conversations
 from helpline.conversations.access import access_visitor_conversation
-from helpline.conversations.schemas import VisitorConversationRead, VisitorMessageRead
-from helpline.conversations.service import signals
+from helpline.conversations.models import Conversation, Message
+from helpline.conversations.schemas import VisitorConversationRead
 from helpline.core.errors import AppError
 from helpline.core.runtime import Runtime
 from helpline.core.time import utc_now
@@ -25,17 +28,21 @@ from helpline.realtime import protocol
 from helpline.realtime.hub import Connection, Hub
 from helpline.sockets import handshake
 from helpline.sockets import session as socket_session
+from helpline.sockets.conversation_peer import ConversationPeer
 from helpline.visitors import service as visitors
 from helpline.visitors.origins import check_widget_origin
 
 
-class VisitorPeer:
+class VisitorPeer(ConversationPeer):
+    sees_private = False
+
     def __init__(self, runtime: Runtime, principal: VisitorPrincipal, token: str) -> None:
-        self.runtime = runtime
+        super().__init__(runtime)
         self.principal = principal
         self._token = token
 
     @property
+    @override
     def actor(self) -> conversations.ContactActor:
         return conversations.ContactActor(
             workspace_id=self.principal.workspace_id, contact_id=self.principal.contact_id
@@ -50,77 +57,29 @@ class VisitorPeer:
             server_time=utc_now(),
         ).encode()
 
-    async def handle(self, frame: protocol.AnyClientFrame, connection: Connection) -> None:
-        match frame:
-            case protocol.Ping():
-                await connection.reply(protocol.Pong(ref=frame.ref).encode())
-            case protocol.Resume():
-                for conversation_id, last_seq in frame.conversations.items():
-                    missed = functools.partial(self._missed, conversation_id, last_seq)
-                    await socket_session.resume(connection, frame.ref, conversation_id, missed)
-            case protocol.Send():
-                await self._send(connection, frame)
-            case protocol.MarkRead():
-                async with unit_of_work(self.runtime.sessionmaker) as session:
-                    conversation = await access_visitor_conversation(
-                        session, self.principal, frame.conversation_id
-                    )
-                    await conversations.mark_read(session, self.actor, conversation, frame.seq)
-            case protocol.TypingSignal():
-                async with unit_of_work(self.runtime.sessionmaker) as session:
-                    conversation = await access_visitor_conversation(
-                        session, self.principal, frame.conversation_id
-                    )
-                    signals.typing(
-                        session, self.actor, conversation, is_typing=frame.is_typing, private=False
-                    )
+    @override
+    async def access(self, session: AsyncSession, conversation_id: uuid.UUID) -> Conversation:
+        return await access_visitor_conversation(session, self.principal, conversation_id)
 
-    async def _send(self, connection: Connection, frame: protocol.Send) -> None:
+    @override
+    async def describe(self, session: AsyncSession, messages: Sequence[Message]) -> list[Any]:
+        return list(await conversations.describe_visitor_messages(session, messages))
+
+    @override
+    def message_frame(self, conversation_id: uuid.UUID, view: Any) -> str:
+        return events.VisitorMessageCreated(conversation_id=conversation_id, message=view).encode()
+
+    @override
+    async def state(self, session: AsyncSession, conversation: Conversation) -> Any:
+        return VisitorConversationRead.of(conversation)
+
+    @override
+    async def before_send(self, frame: protocol.Send) -> None:
         if frame.private:
             raise conversations.InvalidMessage("Visitors do not write private notes.")
         await visitors.enforce_message_limit(
             self.runtime.rate_limiter, self.runtime.settings, self.principal
         )
-        async with unit_of_work(self.runtime.sessionmaker) as session:
-            conversation = await access_visitor_conversation(
-                session, self.principal, frame.conversation_id
-            )
-            posted = await conversations.post_message(
-                session,
-                self.actor,
-                conversation,
-                body=frame.body,
-                client_message_id=frame.client_message_id,
-            )
-        # Out of the unit of work: committed. Only now may the client count on it.
-        view = VisitorMessageRead.of(posted.message)
-        ack = protocol.Ack(ref=frame.ref, duplicate=not posted.created, message=view)
-        await connection.reply(ack.encode())
-
-    async def _missed(self, conversation_id: uuid.UUID, last_seq: int) -> socket_session.Backlog:
-        async with unit_of_work(self.runtime.sessionmaker) as session:
-            conversation = await access_visitor_conversation(
-                session, self.principal, conversation_id
-            )
-            messages, more = await conversations.list_messages(
-                session,
-                conversation,
-                after_seq=last_seq,
-                before_seq=None,
-                limit=self.runtime.settings.ws_resume_limit,
-                include_private=False,
-            )
-        frames = [
-            events.VisitorMessageCreated(
-                conversation_id=conversation.id, message=VisitorMessageRead.of(message)
-            ).encode()
-            for message in messages
-        ]
-        # The visitor's last seq is that of the last message they may see: their seqs have
-        # gaps where notes and internal events are.
-        last_seq = messages[-1].seq if messages else last_seq
-        state = VisitorConversationRead.of(conversation)
-        return socket_session.Backlog(conversation.id, frames, more, last_seq, state)
 
     async def recheck(self, connection: Connection) -> None:  # noqa: ARG002 (the Peer protocol)
         async with unit_of_work(self.runtime.sessionmaker) as session:
@@ -157,6 +116,7 @@ async def widget_socket(websocket: WebSocket) -> None:
         principal.workspace_id,
         events.contact_keys(principal.contact_id),
         limit=runtime.settings.ws_queue_size,
+        kind="widget",
     )
     peer = VisitorPeer(runtime, principal, token)
     connection.queue.put_nowait(peer.ready(connection))

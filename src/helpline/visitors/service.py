@@ -44,6 +44,7 @@ __all__ = [
     "check_widget_origin",
     "end_session",
     "enforce_message_limit",
+    "enforce_upload_limit",
     "get_visitor",
     "identity_hash",
     "normalize_origin",
@@ -333,6 +334,17 @@ async def enforce_message_limit(
     """Count one message of the visitor; RateLimited (429) past the per-minute limit."""
     limit = Limit(
         f"widget_message:contact:{principal.contact_id}", settings.widget_message_limit_per_visitor
+    )
+    await enforce(limiter, [limit], window=WIDGET_RATE_WINDOW)
+
+
+async def enforce_upload_limit(
+    limiter: RateLimiter, settings: Settings, principal: VisitorPrincipal
+) -> None:
+    """Count one file uploaded by the visitor; RateLimited (429) past the per-minute limit.
+    Counted apart from messages: a file costs storage, and one message may carry several."""
+    limit = Limit(
+        f"widget_upload:contact:{principal.contact_id}", settings.widget_upload_limit_per_visitor
     )
     await enforce(limiter, [limit], window=WIDGET_RATE_WINDOW)
 

@@ -72,15 +72,18 @@ from helpline.conversations.service.routing import (
     route_to_human,
 )
 from helpline.conversations.service.views import (
+    WIDGET_DOWNLOAD_BASE,
     describe,
     describe_attachment,
     describe_messages,
+    describe_visitor_messages,
 )
 
 __all__ = [
     "CHECK_PRESENCE_JOB",
     "DRAIN_BACKLOG_JOB",
     "WAKE_SNOOZED_JOB",
+    "WIDGET_DOWNLOAD_BASE",
     "Actor",
     "AlreadyClaimed",
     "AttachmentFileMissing",
@@ -109,6 +112,7 @@ __all__ = [
     "describe",
     "describe_attachment",
     "describe_messages",
+    "describe_visitor_messages",
     "drain_backlog",
     "list_conversations",
     "list_for_contact",

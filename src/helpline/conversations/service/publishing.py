@@ -24,7 +24,12 @@ from helpline.conversations.schemas import (
     VisitorConversationRead,
     VisitorMessageRead,
 )
-from helpline.conversations.service.views import describe, describe_messages
+from helpline.conversations.service.views import (
+    describe,
+    describe_messages,
+    describe_visitor_messages,
+    files_of,
+)
 from helpline.core.unit_of_work import before_commit
 from helpline.realtime.publish import publish_on_commit
 
@@ -90,8 +95,14 @@ async def _publish(session: AsyncSession) -> None:
     for conversation, before in changes.touched.values():
         _publish_removed(session, conversation, before)
     messages = sorted(changes.messages, key=lambda m: (str(m.conversation_id), m.seq))
-    for message, view in zip(messages, await _describe_messages(session, messages), strict=True):
-        _publish_message(session, conversations.get(message.conversation_id), message, view)
+    agent_views, visitor_views = await _describe_messages(session, messages)
+    for message in messages:
+        _publish_message(
+            session,
+            conversations.get(message.conversation_id),
+            agent_views[message.id],
+            visitor_views.get(message.id),
+        )
     for conversation, before in changes.touched.values():
         changed = [name for name, value in before.items() if getattr(conversation, name) != value]
         if _labels_changed(changes.messages, conversation):
@@ -161,29 +172,40 @@ def _publish_removed(
 
 async def _describe_messages(
     session: AsyncSession, messages: Sequence[Message]
-) -> list[MessageRead]:
+) -> tuple[dict[uuid.UUID, MessageRead], dict[uuid.UUID, VisitorMessageRead]]:
+    """The members' view of every message, and the visitor's view of those the visitor sees
+    (describe_visitor_messages leaves out the rest): one query per workspace for the files
+    of all of them, shared by both views."""
     by_workspace: dict[uuid.UUID, list[Message]] = {}
     for message in messages:
         by_workspace.setdefault(message.workspace_id, []).append(message)
-    views = {
-        view.id: view
-        for group in by_workspace.values()
-        for view in await describe_messages(session, group)
-    }
-    return [views[message.id] for message in messages]
+    agent_views: dict[uuid.UUID, MessageRead] = {}
+    visitor_views: dict[uuid.UUID, VisitorMessageRead] = {}
+    for group in by_workspace.values():
+        files = await files_of(session, group)
+        for view in await describe_messages(session, group, files=files):
+            agent_views[view.id] = view
+        for visitor_view in await describe_visitor_messages(session, group, files=files):
+            visitor_views[visitor_view.id] = visitor_view
+    return agent_views, visitor_views
 
 
 def _publish_message(
-    session: AsyncSession, conversation: Conversation | None, message: Message, view: MessageRead
+    session: AsyncSession,
+    conversation: Conversation | None,
+    view: MessageRead,
+    visitor_view: VisitorMessageRead | None,
 ) -> None:
+    """message.created to the members who see the conversation, and to its contact when
+    `visitor_view` says the visitor sees the message (None: a note or an internal event)."""
     if conversation is None:  # every path appends through a locked or new conversation
         return
     workspace = conversation.workspace_id
     frame = events.MessageCreated(conversation_id=conversation.id, message=view)
     publish_on_commit(session, workspace, events.agents_of(conversation), frame.encode())
-    if VisitorMessageRead.visible(message):
+    if visitor_view is not None:
         visitor_frame = events.VisitorMessageCreated(
-            conversation_id=conversation.id, message=VisitorMessageRead.of(message)
+            conversation_id=conversation.id, message=visitor_view
         )
         publish_on_commit(
             session, workspace, events.contact_of(conversation), visitor_frame.encode()

@@ -18,6 +18,7 @@ from helpline.conversations.service.common import Actor, ContactActor
 from helpline.conversations.service.messages import check_own_conversation
 from helpline.core.errors import PermissionDenied
 from helpline.realtime.publish import publish_now
+from helpline.tenancy.events import EVERY_MEMBER
 
 
 def typing(
@@ -67,7 +68,7 @@ def presence_changed(
 ) -> None:
     """A member's first socket opened, or their last one closed: every member hears it."""
     frame = events.PresenceChanged(member_id=member_id, online=online, at=at)
-    publish_now(session, workspace_id, [events.EVERY_MEMBER], frame.encode())
+    publish_now(session, workspace_id, [EVERY_MEMBER], frame.encode())
 
 
 async def inbox_counts(session: AsyncSession, principal: MemberPrincipal) -> events.InboxCounts:

@@ -26,6 +26,7 @@ from helpline.conversations.service.common import (
     request_drain,
     routing_changed,
 )
+from helpline.core import metrics
 from helpline.core.ids import new_id
 from helpline.core.time import utc_now
 
@@ -101,6 +102,7 @@ def _append(
     )
     session.add(message)
     publishing.message_appended(session, message)
+    metrics.message_created(session, author.kind.value)
     # System messages record what people did; they are not activity of their own.
     if author.kind != SenderKind.system:
         conversation.last_activity_at = now

@@ -1,16 +1,25 @@
 """Response shapes built from rows: what REST answers and real-time events carry alike."""
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpline.conversations.models import Attachment, Conversation, Message
 from helpline.conversations.repository import AttachmentRepository, ConversationRepository
-from helpline.conversations.schemas import AttachmentRead, ConversationRead, MessageRead
+from helpline.conversations.schemas import (
+    AttachmentRead,
+    ConversationRead,
+    MessageRead,
+    VisitorMessageRead,
+)
 
 AGENT_DOWNLOAD_BASE: Final = "/api/v1/attachments"
+WIDGET_DOWNLOAD_BASE: Final = "/api/v1/widget/attachments"
+
+# The files of messages, by message id, in upload order (see files_of).
+MessageFiles = Mapping[uuid.UUID, Sequence[Attachment]]
 
 
 async def describe(
@@ -39,19 +48,65 @@ def describe_attachment(
     )
 
 
+async def files_of(session: AsyncSession, messages: Sequence[Message]) -> MessageFiles:
+    """The attachments of messages of one workspace: one query for them all. Pass the result
+    to describe_messages and describe_visitor_messages to build both views of the same
+    messages without asking again (real-time events do)."""
+    files: dict[uuid.UUID, list[Attachment]] = {m.id: [] for m in messages}
+    if not messages:
+        return files
+    repository = AttachmentRepository(session, workspace_id=messages[0].workspace_id)
+    for attachment in await repository.of_messages(list(files)):
+        if attachment.message_id in files:
+            files[attachment.message_id].append(attachment)
+    return files
+
+
 async def describe_messages(
-    session: AsyncSession, messages: Sequence[Message], *, url_base: str = AGENT_DOWNLOAD_BASE
+    session: AsyncSession,
+    messages: Sequence[Message],
+    *,
+    url_base: str = AGENT_DOWNLOAD_BASE,
+    files: MessageFiles | None = None,
 ) -> list[MessageRead]:
     """Response shapes for messages of one workspace with their attachments: one query for
-    the whole page. Every response (and event) carrying messages is built here."""
+    the whole page (none when `files` come from files_of). Every response (and event)
+    carrying messages to members is built here."""
     if not messages:
         return []
-    repository = AttachmentRepository(session, workspace_id=messages[0].workspace_id)
-    files: dict[uuid.UUID, list[AttachmentRead]] = {m.id: [] for m in messages}
-    for attachment in await repository.of_messages([m.id for m in messages]):
-        if attachment.message_id in files:
-            files[attachment.message_id].append(describe_attachment(attachment, url_base=url_base))
+    if files is None:
+        files = await files_of(session, messages)
     return [
-        MessageRead.model_validate(m).model_copy(update={"attachments": files[m.id]})
+        MessageRead.model_validate(m).model_copy(
+            update={
+                "attachments": [
+                    describe_attachment(a, url_base=url_base) for a in files.get(m.id, ())
+                ]
+            }
+        )
         for m in messages
+    ]
+
+
+async def describe_visitor_messages(
+    session: AsyncSession, messages: Sequence[Message], *, files: MessageFiles | None = None
+) -> list[VisitorMessageRead]:
+    """The visitor's view of messages of one workspace, with their attachments pointing at
+    the widget's download route: one query for the page (none when `files` come from
+    files_of). Every response and event carrying messages to a visitor is built here.
+
+    Messages the visitor may not see (VisitorMessageRead.visible: notes, internal events)
+    are left out of the result, and so are their files: a note's attachment never reaches
+    a visitor, even when a caller passes one by mistake (RELIABILITY.md, Isolation 3)."""
+    shown = [m for m in messages if VisitorMessageRead.visible(m)]
+    if not shown:
+        return []
+    if files is None:
+        files = await files_of(session, shown)
+    return [
+        VisitorMessageRead.of(
+            m,
+            [describe_attachment(a, url_base=WIDGET_DOWNLOAD_BASE) for a in files.get(m.id, ())],
+        )
+        for m in shown
     ]

@@ -14,6 +14,8 @@ from helpline.auth import service as auth
 from helpline.auth.models import User
 from helpline.auth.principals import MemberPrincipal, Principal, WorkspacePrincipal
 from helpline.core.errors import Conflict, PermissionDenied
+from helpline.realtime.publish import publish_on_commit
+from helpline.tenancy.events import EVERY_MEMBER, AvailabilityChanged
 from helpline.tenancy.models import Availability, Membership, Role, Workspace
 from helpline.tenancy.repository import MembershipRepository, WorkspaceLookup
 
@@ -147,6 +149,9 @@ async def change_availability(
     membership = await MembershipRepository(session, workspace_id=workspace_id).lock(membership_id)
     if membership is None:
         return None
-    membership.availability = availability
+    if membership.availability != availability:
+        membership.availability = availability
+        frame = AvailabilityChanged(member_id=membership.id, availability=availability)
+        publish_on_commit(session, workspace_id, [EVERY_MEMBER], frame.encode())
     await session.flush()
     return membership

@@ -1,0 +1,2 @@
+"""Operations: liveness, readiness and metrics, for load balancers, orchestrators and
+Prometheus (README, Operations)."""

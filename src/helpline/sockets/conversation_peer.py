@@ -1,0 +1,117 @@
+"""What agents and visitors do alike on a socket: ping, resume, send, mark read, typing.
+
+Each client frame runs in its own unit of work, goes through the same access function and
+service as its REST twin, and is answered after the commit. A subclass says how a
+conversation id is resolved for its principal, who acts, and how messages look to it.
+"""
+
+import abc
+import functools
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from helpline.conversations import service as conversations
+from helpline.conversations.models import Conversation, Message
+from helpline.conversations.service import signals
+from helpline.core.runtime import Runtime
+from helpline.core.unit_of_work import unit_of_work
+from helpline.realtime import protocol
+from helpline.realtime.hub import Connection
+from helpline.sockets import session as socket_session
+
+
+class ConversationPeer(abc.ABC):
+    # Whether this peer sees private notes and internal events (members do, visitors not).
+    sees_private: bool
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+
+    @property
+    @abc.abstractmethod
+    def actor(self) -> conversations.Actor: ...
+
+    @abc.abstractmethod
+    async def access(self, session: AsyncSession, conversation_id: uuid.UUID) -> Conversation:
+        """The conversation, if this peer may see it (NotFound alike otherwise)."""
+
+    @abc.abstractmethod
+    async def describe(self, session: AsyncSession, messages: Sequence[Message]) -> list[Any]:
+        """The peer's view of messages it may see (REST's serializer)."""
+
+    @abc.abstractmethod
+    def message_frame(self, conversation_id: uuid.UUID, view: Any) -> str:
+        """The encoded message.created frame of a view from describe()."""
+
+    @abc.abstractmethod
+    async def state(self, session: AsyncSession, conversation: Conversation) -> Any:
+        """The peer's view of the conversation, for `resumed`."""
+
+    async def before_send(self, frame: protocol.Send) -> None:  # noqa: B027 (optional hook)
+        """Checks of the peer's own before a send (rate limits)."""
+
+    async def handle(self, frame: protocol.AnyClientFrame, connection: Connection) -> None:
+        match frame:
+            case protocol.Ping():
+                await connection.reply(protocol.Pong(ref=frame.ref).encode())
+            case protocol.Resume():
+                for conversation_id, last_seq in frame.conversations.items():
+                    missed = functools.partial(self._missed, conversation_id, last_seq)
+                    await socket_session.resume(connection, frame.ref, conversation_id, missed)
+            case protocol.Send():
+                await self._send(connection, frame)
+            case protocol.MarkRead():
+                async with unit_of_work(self.runtime.sessionmaker) as session:
+                    conversation = await self.access(session, frame.conversation_id)
+                    await conversations.mark_read(session, self.actor, conversation, frame.seq)
+            case protocol.TypingSignal():
+                async with unit_of_work(self.runtime.sessionmaker) as session:
+                    conversation = await self.access(session, frame.conversation_id)
+                    signals.typing(
+                        session,
+                        self.actor,
+                        conversation,
+                        is_typing=frame.is_typing,
+                        private=frame.private,
+                    )
+
+    async def _send(self, connection: Connection, frame: protocol.Send) -> None:
+        await self.before_send(frame)
+        async with unit_of_work(self.runtime.sessionmaker) as session:
+            conversation = await self.access(session, frame.conversation_id)
+            posted = await conversations.post_message(
+                session,
+                self.actor,
+                conversation,
+                body=frame.body,
+                client_message_id=frame.client_message_id,
+                private=frame.private,
+                attachment_ids=frame.attachment_ids,
+            )
+            [view] = await self.describe(session, [posted.message])
+        # Out of the unit of work: committed, and its events handed to the broker. Only now
+        # may the client count on it.
+        ack = protocol.Ack(ref=frame.ref, duplicate=not posted.created, message=view)
+        await connection.reply(ack.encode())
+
+    async def _missed(self, conversation_id: uuid.UUID, last_seq: int) -> socket_session.Backlog:
+        async with unit_of_work(self.runtime.sessionmaker) as session:
+            conversation = await self.access(session, conversation_id)
+            messages, more = await conversations.list_messages(
+                session,
+                conversation,
+                after_seq=last_seq,
+                before_seq=None,
+                limit=self.runtime.settings.ws_resume_limit,
+                include_private=self.sees_private,
+            )
+            views = await self.describe(session, messages)
+            state = await self.state(session, conversation)
+        frames = [self.message_frame(conversation.id, view) for view in views]
+        # The last seq this peer may see: a visitor's seqs have gaps where notes and
+        # internal events are.
+        held = messages[-1].seq if messages else last_seq
+        return socket_session.Backlog(conversation.id, frames, more, held, state)
