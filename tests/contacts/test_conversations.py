@@ -48,7 +48,7 @@ class TestContactConversations:
         response = await client.get(f"{CONTACTS}/{grace['id']}/conversations", headers=agent)
 
         assert response.status_code == 200, response.text
-        listed = response.json()
+        listed = response.json()["items"]
         assert [c["id"] for c in listed] == [str(second), str(first)]
         [stored] = await scalars(runtime, select(Conversation).where(Conversation.id == second))
         assert listed[0] == {
@@ -71,7 +71,7 @@ class TestContactConversations:
         )
 
         assert response.status_code == 200
-        assert response.json() == []
+        assert response.json() == {"items": [], "next_cursor": None}
 
     async def test_agents_see_only_what_their_teams_allow(
         self,
@@ -95,10 +95,10 @@ class TestContactConversations:
         by_supervisor = await client.get(url, headers=world.a.member(Role.supervisor).headers)
         by_key = await client.get(url, headers=world.a.api_key_headers)
 
-        assert [c["id"] for c in by_agent.json()] == [str(open_to_all)]
+        assert [c["id"] for c in by_agent.json()["items"]] == [str(open_to_all)]
         everything = [str(sales_only), str(open_to_all)]
-        assert [c["id"] for c in by_supervisor.json()] == everything
-        assert [c["id"] for c in by_key.json()] == everything
+        assert [c["id"] for c in by_supervisor.json()["items"]] == everything
+        assert [c["id"] for c in by_key.json()["items"]] == everything
 
     async def test_a_key_needs_the_conversations_scope(
         self, client: httpx.AsyncClient, runtime: Runtime, world: World, agent_a: MemberPrincipal

@@ -9,6 +9,7 @@ import pytest
 from helpline.contacts import service as contacts
 from helpline.contacts.access import access_contact
 from helpline.conversations import service as conversations
+from helpline.core.pagination import PageParams
 from helpline.core.runtime import Runtime
 from helpline.tenancy.models import Role
 from tests.conversations.support import (
@@ -169,7 +170,9 @@ async def test_a_contacts_conversations_follow_the_same_rule(
         principal = await member_principal(runtime, world.a.member(role))
         async with service_session(runtime) as session:
             contact = await access_contact(session, principal, world.a.contact.id)
-            found = await conversations.list_for_contact(session, principal, contact)
+            found, _ = await conversations.list_for_contact(
+                session, principal, contact, PageParams()
+            )
         return [str(c.id) for c in found]
 
     assert await listed_for(Role.agent) == [everyone]

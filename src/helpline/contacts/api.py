@@ -94,9 +94,12 @@ async def update_contact(
 
 @router.get("/contacts/{contact_id}/conversations", responses=NOT_FOUND)
 async def list_contact_conversations(
-    contact_id: uuid.UUID, principal: ConversationsReader, session: SessionDep
-) -> list[ContactConversationSummary]:
-    """The contact's conversations that you may see, newest first."""
+    contact_id: uuid.UUID, principal: ConversationsReader, session: SessionDep, page: PageParamsDep
+) -> Page[ContactConversationSummary]:
+    """The contact's conversations that you may see, newest first, a page at a time."""
     contact = await access_contact(session, principal, contact_id)
-    found = await conversations.list_for_contact(session, principal, contact)
-    return [ContactConversationSummary.model_validate(c) for c in found]
+    found, next_cursor = await conversations.list_for_contact(session, principal, contact, page)
+    return Page(
+        items=[ContactConversationSummary.model_validate(c) for c in found],
+        next_cursor=next_cursor,
+    )

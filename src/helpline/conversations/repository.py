@@ -146,14 +146,12 @@ class ConversationRepository(TenantRepository[Conversation]):
         )
 
     async def for_contact(
-        self, contact_id: uuid.UUID, viewer: uuid.UUID | None
-    ) -> Sequence[Conversation]:
-        statement = (
-            self.visible(viewer)
-            .where(Conversation.contact_id == contact_id)
-            .order_by(Conversation.id.desc())
+        self, contact_id: uuid.UUID, viewer: uuid.UUID | None, params: PageParams
+    ) -> tuple[Sequence[Conversation], str | None]:
+        statement = self.visible(viewer).where(Conversation.contact_id == contact_id)
+        return await paginate(
+            self.session, statement, id_column=Conversation.id, params=params, newest_first=True
         )
-        return (await self.session.scalars(statement)).all()
 
     async def inbox_counts(
         self, viewer: uuid.UUID | None, me: uuid.UUID | None

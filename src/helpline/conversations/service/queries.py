@@ -55,12 +55,12 @@ async def list_conversations(
 
 
 async def list_for_contact(
-    session: AsyncSession, principal: WorkspacePrincipal, contact: Contact
-) -> Sequence[Conversation]:
-    """The contact's conversations that `principal` may see (team visibility), newest first.
-    `contact` comes from access_contact."""
+    session: AsyncSession, principal: WorkspacePrincipal, contact: Contact, params: PageParams
+) -> tuple[Sequence[Conversation], str | None]:
+    """The contact's conversations that `principal` may see (team visibility), newest first,
+    a page at a time. `contact` comes from access_contact."""
     conversations = ConversationRepository(session, workspace_id=principal.workspace_id)
-    return await conversations.for_contact(contact.id, viewer_of(principal))
+    return await conversations.for_contact(contact.id, viewer_of(principal), params)
 
 
 async def list_for_visitor(
