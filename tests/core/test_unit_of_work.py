@@ -1,11 +1,15 @@
 """The unit of work commits on success, rolls back on error, and runs after-commit hooks only
 when the data is durable."""
 
+import asyncio
+
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
-from helpline.core.runtime import Runtime
+from helpline.core.runtime import Runtime, create_runtime
 from helpline.core.unit_of_work import after_commit, unit_of_work
+from helpline.settings import Settings
 from helpline.tenancy import service as tenancy
 from helpline.tenancy.models import Workspace
 
@@ -68,3 +72,28 @@ async def test_a_failing_hook_does_not_undo_or_hide_the_commit(runtime: Runtime)
         after_commit(session, after)
     assert calls == ["still ran"]
     assert await _count(runtime) == 1
+
+
+async def test_a_read_only_unit_of_work_reads_while_a_writer_holds_the_lock(
+    settings: Settings, runtime: Runtime
+) -> None:
+    """A reader neither waits for nor blocks the writer (on SQLite, where every other
+    transaction takes the one write lock up front); it sees the last committed state."""
+    impatient = create_runtime(settings.model_copy(update={"sqlite_busy_timeout_ms": 100}))
+    try:
+        async with unit_of_work(impatient.sessionmaker) as writer:
+            await tenancy.create_workspace(writer, None, name="Not committed yet")
+            await writer.flush()
+            async with asyncio.timeout(5):
+                async with unit_of_work(impatient.sessionmaker, read_only=True) as reader:
+                    seen = (
+                        await reader.execute(select(func.count()).select_from(Workspace))
+                    ).scalar_one()
+            assert seen == 0
+            if settings.is_sqlite:
+                # An ordinary unit of work waits for the write lock, and gives up busy.
+                with pytest.raises(OperationalError, match="locked"):
+                    async with unit_of_work(impatient.sessionmaker) as other:
+                        await other.execute(select(func.count()).select_from(Workspace))
+    finally:
+        await impatient.close()

@@ -4,7 +4,9 @@ SQLite and PostgreSQL run the same models and migrations. SQLite connections are
 for a server (WAL, foreign keys, busy timeout) and every SQLite transaction starts with
 BEGIN IMMEDIATE: a deferred transaction that reads and then writes fails with SQLITE_BUSY
 when another writer committed in between, whatever the busy timeout, so taking the write
-lock up front is what makes concurrent requests wait instead of failing.
+lock up front is what makes concurrent requests wait instead of failing. The exception is a
+unit of work declared read-only (`unit_of_work(..., read_only=True)`): it starts a deferred
+transaction, which under WAL reads a snapshot without waiting for, or blocking, the writer.
 """
 
 import enum
@@ -27,6 +29,9 @@ from typing_extensions import override
 from helpline.core.ids import new_id
 from helpline.core.time import as_utc, utc_now
 from helpline.settings import Settings
+
+# A connection execution option: the unit of work only reads (see the module docstring).
+READ_ONLY_OPTION = "helpline_read_only"
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -120,7 +125,8 @@ def _configure_sqlite(engine: AsyncEngine, *, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = connection.get_execution_options().get(READ_ONLY_OPTION, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def create_sessionmaker(

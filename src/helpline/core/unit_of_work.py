@@ -20,6 +20,8 @@ from contextlib import asynccontextmanager
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from helpline.core.db import READ_ONLY_OPTION
+
 AfterCommitHook = Callable[[], Awaitable[None]]
 
 _HOOKS_KEY = "helpline.after_commit"
@@ -37,10 +39,15 @@ def after_commit(session: AsyncSession, hook: AfterCommitHook) -> None:
 
 @asynccontextmanager
 async def unit_of_work(
-    sessionmaker: async_sessionmaker[AsyncSession],
+    sessionmaker: async_sessionmaker[AsyncSession], *, read_only: bool = False
 ) -> AsyncIterator[AsyncSession]:
+    """`read_only`: the work only reads. On SQLite it then neither waits for nor blocks the
+    writer (core/db.py); a write inside it may fail as busy instead of waiting."""
     async with sessionmaker() as session:
         try:
+            if read_only:
+                # Procured now, so the option is set before the transaction begins.
+                _ = await session.connection(execution_options={READ_ONLY_OPTION: True})
             yield session
             await _run_before_commit(session)
             await session.commit()

@@ -40,7 +40,7 @@ _COUNTS_INTERVAL_S = 0.5
 
 
 async def _keys(runtime: Runtime, principal: MemberPrincipal) -> frozenset[str]:
-    async with unit_of_work(runtime.sessionmaker) as session:
+    async with unit_of_work(runtime.sessionmaker, read_only=True) as session:
         team_ids = await tenancy.teams_of_member(
             session, principal.workspace_id, principal.membership_id
         )
@@ -115,7 +115,7 @@ class AgentPeer(ConversationPeer):
     # --- socket_session.Peer ------------------------------------------------------------
 
     async def recheck(self, connection: Connection) -> None:
-        async with unit_of_work(self.runtime.sessionmaker) as session:
+        async with unit_of_work(self.runtime.sessionmaker, read_only=True) as session:
             self.principal = await auth.recheck_member(session, self.principal)
         self.hub.rekey(connection, await _keys(self.runtime, self.principal))
 
@@ -135,7 +135,7 @@ class AgentPeer(ConversationPeer):
             await self._counts_due.wait()
             self._counts_due.clear()
             try:
-                async with unit_of_work(self.runtime.sessionmaker) as session:
+                async with unit_of_work(self.runtime.sessionmaker, read_only=True) as session:
                     counts = await signals.inbox_counts(session, self.principal)
             except OperationalError as error:
                 if not socket_session.is_database_busy(error):
@@ -153,7 +153,7 @@ async def agent_socket(websocket: WebSocket) -> None:
     try:
         handshake.check_same_origin(websocket, runtime.settings.public_url)
         token = handshake.token_of(websocket)
-        async with unit_of_work(runtime.sessionmaker) as session:
+        async with unit_of_work(runtime.sessionmaker, read_only=True) as session:
             principal = await auth.authenticate_access_token(session, runtime.settings, token)
         if not isinstance(principal, MemberPrincipal):
             raise PermissionDenied("Platform staff have no inbox: log in to a workspace.")

@@ -98,7 +98,7 @@ class ConversationPeer(abc.ABC):
         await connection.reply(ack.encode())
 
     async def _missed(self, conversation_id: uuid.UUID, last_seq: int) -> socket_session.Backlog:
-        async with unit_of_work(self.runtime.sessionmaker) as session:
+        async with unit_of_work(self.runtime.sessionmaker, read_only=True) as session:
             conversation = await self.access(session, conversation_id)
             messages, more = await conversations.list_messages(
                 session,
