@@ -24,20 +24,20 @@ install: $(STAMP_RUNTIME) ## create .venv and install the runtime dependencies (
 
 install-dev: $(STAMP_DEV) ## create .venv and install runtime + dev dependencies (pinned)
 
-run: install ## serve the demo workspace on 127.0.0.1:8000 (SQLite in ./data)
+run: install ## serve the demo workspace on 127.0.0.1:8000, its widget page on :8001 (SQLite in ./data)
 	$(BIN)/helpline demo
 
 test: install-dev ## lint, type-check and run pytest on SQLite and PostgreSQL (scripts/test.sh)
 	bash scripts/test.sh
 
 lint: install-dev ## ruff check, ruff format --check, mypy
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
 fmt: install-dev ## ruff format + ruff check --fix
-	$(BIN)/ruff format src tests
-	$(BIN)/ruff check --fix src tests
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
 
 bench-install: $(STAMP_BENCH) ## install what the benchmarks need (psutil, py-spy; pinned)
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The whole CI test run: lint, type-check, then pytest twice (SQLite, then a throwaway
-# PostgreSQL), both runs with a throwaway Redis. Servers live in a temp dir, listen on
-# 127.0.0.1 only, and are stopped and removed on exit, whatever happens.
+# The whole CI test run: lint, type-check, the widget's JavaScript tests (node --test), then
+# pytest twice (SQLite, then a throwaway PostgreSQL), both runs with a throwaway Redis. Servers
+# live in a temp dir, listen on 127.0.0.1 only, and are stopped and removed on exit, whatever
+# happens.
 #
 # Usage:   scripts/test.sh [pytest args...]       e.g. scripts/test.sh -k tickets -x
 # Env in:  HELPLINE_TEST_ONLY=sqlite|postgres     run one pytest half only (default: both)
@@ -63,6 +64,11 @@ have_redis_bins() { command -v redis-server >/dev/null && command -v redis-cli >
 missing=()
 if $RUN_PG && ! find_pg_bin >/dev/null; then missing+=(postgresql); fi
 if ! have_redis_bins; then missing+=(redis-server); fi # redis-server pulls in redis-cli
+HAVE_NODE=true
+if ! command -v node >/dev/null; then missing+=(nodejs); fi # the widget's unit tests
+# The widget's browser tests drive Debian's Chromium (Playwright's own download is not used).
+PYTEST_EXTRA=()
+if [[ ! -x /usr/bin/chromium ]]; then missing+=(chromium); fi
 
 if ((${#missing[@]})); then
   if is_root; then
@@ -79,6 +85,16 @@ if ((${#missing[@]})); then
           echo "PostgreSQL is not installed and this user cannot install it: the PostgreSQL half of the suite is SKIPPED" >&2
           RUN_PG=false
           SKIPPED+=("PostgreSQL half (no PostgreSQL server binaries)")
+          ;;
+        chromium)
+          echo "Chromium is not installed and this user cannot install it: the widget's browser tests are SKIPPED" >&2
+          PYTEST_EXTRA+=(--ignore=tests/widget/test_browser.py)
+          SKIPPED+=("widget browser tests (no /usr/bin/chromium)")
+          ;;
+        nodejs)
+          echo "Node.js is not installed and this user cannot install it: the widget's unit tests are SKIPPED" >&2
+          HAVE_NODE=false
+          SKIPPED+=("widget unit tests (no node)")
           ;;
         redis-server)
           echo "Redis is not installed and this user cannot install it: the suite runs WITHOUT Redis (HELPLINE_TEST_REDIS_URL is empty)" >&2
@@ -224,11 +240,18 @@ if [[ "${HELPLINE_TEST_SKIP_LINT:-}" == 1 ]] && ! is_ci; then
   log "HELPLINE_TEST_SKIP_LINT=1: skipping ruff and mypy"
 else
   echo "=== ruff check ==="
-  "$VENV_BIN/ruff" check src tests
+  "$VENV_BIN/ruff" check src tests bench
   echo "=== ruff format --check ==="
-  "$VENV_BIN/ruff" format --check src tests
+  "$VENV_BIN/ruff" format --check src tests bench
   echo "=== mypy ==="
   "$VENV_BIN/mypy"
+fi
+
+# --- the widget's JavaScript: node's own test runner, no packages ------------------------
+
+if $HAVE_NODE; then
+  echo "=== node --test (widget) ==="
+  node --test --test-reporter=spec tests/widget/*.test.mjs
 fi
 
 # --- pytest, once per database ------------------------------------------------------
@@ -237,7 +260,7 @@ run_pytest() {
   local label=$1 db_url=$2 rc=0
   shift 2
   echo "=== pytest on $label ==="
-  HELPLINE_TEST_DATABASE_URL="$db_url" "$VENV_BIN/pytest" "$@" || rc=$?
+  HELPLINE_TEST_DATABASE_URL="$db_url" "$VENV_BIN/pytest" ${PYTEST_EXTRA[@]+"${PYTEST_EXTRA[@]}"} "$@" || rc=$?
   if ((rc != 0)); then
     echo "=== pytest on $label FAILED (exit $rc) ===" >&2
     exit "$rc"

@@ -8,11 +8,13 @@ from helpline.contacts.api import router as contacts_router
 from helpline.conversations.api import router as conversations_router
 from helpline.conversations.attachments_api import router as attachments_router
 from helpline.conversations.widget_api import router as widget_conversations_router
+from helpline.knowledge.api import router as knowledge_router
 from helpline.operations.api import router as operations_router
 from helpline.sockets.api import router as sockets_router
 from helpline.tenancy.api import router as tenancy_router
 from helpline.tenancy.platform_api import router as platform_router
 from helpline.visitors.api import router as visitors_router
+from helpline.widget.api import router as widget_router
 
 # Every router of the app; the isolation suite walks this tuple.
 ROUTERS = (
@@ -26,7 +28,9 @@ ROUTERS = (
     attachments_router,
     visitors_router,
     widget_conversations_router,
+    widget_router,
     sockets_router,
+    knowledge_router,
 )
 
 api_router = APIRouter()

@@ -16,6 +16,8 @@ from helpline.jobs.worker import Worker
 from helpline.realtime.hub import Hub
 from helpline.realtime.presence import create_presence
 from helpline.settings import Settings
+from helpline.widget.cors import WidgetCORSMiddleware
+from helpline.widget.routes import router as widget_files_router
 
 log = structlog.get_logger(__name__)
 
@@ -56,5 +58,8 @@ def create_app(settings: Settings) -> FastAPI:
     )
     install_error_handlers(app)
     app.add_middleware(RequestContextMiddleware, trusted_proxies=settings.trusted_proxies)
+    app.add_middleware(WidgetCORSMiddleware)
     app.include_router(api_router)
+    # The widget's script files: public static code, not an API route (widget/routes.py).
+    app.include_router(widget_files_router)
     return app

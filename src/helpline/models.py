@@ -15,6 +15,7 @@ from helpline.conversations.models import (
 )
 from helpline.core.db import Base
 from helpline.jobs.models import Job
+from helpline.knowledge.models import Article, FaqEntry, KnowledgeChunk
 from helpline.mail.models import OutboxEmail
 from helpline.tenancy.models import (
     Invitation,
@@ -27,6 +28,7 @@ from helpline.tenancy.models import (
 
 __all__ = [
     "ApiKey",
+    "Article",
     "AuditEvent",
     "AuthSession",
     "Base",
@@ -34,8 +36,10 @@ __all__ = [
     "Conversation",
     "ConversationCounter",
     "ConversationLabel",
+    "FaqEntry",
     "Invitation",
     "Job",
+    "KnowledgeChunk",
     "Membership",
     "Message",
     "OutboxEmail",

@@ -167,6 +167,15 @@ class Settings(BaseSettings):
     # watchdog sets them offline and hands their conversations to others.
     presence_grace: Duration = timedelta(seconds=90)
 
+    # --- Bot (docs/bot.md) ------------------------------------------------------------------
+    # An OpenAI-compatible chat endpoint (https://host/v1) the bot writes answers with; empty:
+    # the offline default, which answers with the best FAQ answer or passage as it stands.
+    llm_base_url: str = ""
+    llm_model: str = ""
+    llm_api_key: SecretStr = SecretStr("")
+    # How long the bot waits for the LLM before it hands the conversation to a person.
+    llm_timeout: Duration = timedelta(seconds=15)
+
     # --- Operations (README, Operations) -------------------------------------------------
     # Without a token, /metrics answers only clients on loopback (or a trusted proxy's own
     # address); with one, also anyone who sends it as a bearer token.

@@ -3,8 +3,9 @@
 The worker imports it by name (jobs never import domains); add each new domain's tasks here.
 """
 
+from helpline.bot import tasks as bot_tasks
 from helpline.conversations import tasks as conversations_tasks
 from helpline.mail import tasks as mail_tasks
 from helpline.realtime import tasks as realtime_tasks
 
-__all__ = ["conversations_tasks", "mail_tasks", "realtime_tasks"]
+__all__ = ["bot_tasks", "conversations_tasks", "mail_tasks", "realtime_tasks"]

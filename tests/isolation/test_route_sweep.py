@@ -53,6 +53,14 @@ PUBLIC_ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/widget/sessions"): (
         "issues visitor tokens: the public widget key and an allowed Origin let it run"
     ),
+    ("GET", "/api/v1/widget/config/{public_key}"): (
+        "the widget's look (name, colour, greeting), published like the key in the page"
+    ),
+}
+# Routes the app serves outside the API (no OpenAPI entry, not in ROUTERS): public files,
+# the same for everyone, nothing of any workspace.
+STATIC_ROUTES: dict[tuple[str, str], str] = {
+    ("GET", "/widget/v1/{name}"): "the chat widget's script files (widget/routes.py)",
 }
 # Where visitor routes live; every other route refuses visitor tokens.
 WIDGET_PREFIX = "/api/v1/widget/"
@@ -69,9 +77,13 @@ ID_BUILDERS: dict[str, Callable[[Tenant], uuid.UUID]] = {
     "attachment_id": lambda t: t.attachment.id,
     # A list in request bodies: the sweep sends [id].
     "attachment_ids": lambda t: t.attachment.id,
+    "faq_id": lambda t: t.faq.id,
+    "article_id": lambda t: t.article.id,
 }
 # Routes whose ids are not workspace-scoped: staff address workspaces themselves.
 STAFF_ONLY_IDS = {"workspace_id"}
+# Path values that are published, not ids to resolve in a tenant (public routes only).
+PUBLISHED_KEYS = {"public_key"}
 
 # Columns that legitimately change when an attacker uses its *own* credential.
 VOLATILE_COLUMNS = {"last_used_at"}
@@ -161,6 +173,18 @@ async def world(runtime: Runtime) -> World:
     return await restored_world(runtime)
 
 
+def _api_routes(routes: list[Any]) -> list[APIRoute]:
+    found: list[APIRoute] = []
+    for route in routes:
+        if isinstance(route, APIRoute):
+            found.append(route)
+        # An included router (FastAPI includes them lazily) holds its routes itself.
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            found += _api_routes(inner.routes)
+    return found
+
+
 def test_the_sweep_sees_every_route_the_app_serves() -> None:
     """Routes are found through helpline.api.ROUTERS; one mounted any other way would hide."""
     app = create_app(Settings(_env_file=None))  # type: ignore[call-arg]
@@ -170,6 +194,8 @@ def test_the_sweep_sees_every_route_the_app_serves() -> None:
         for method in operations
     }
     assert served == {(_method(r), r.path) for r in ROUTES}
+    hidden = {(_method(r), r.path) for r in _api_routes(app.routes) if not r.include_in_schema}
+    assert hidden == set(STATIC_ROUTES), "a route outside the API must be a known static one"
 
 
 def test_every_route_is_classified() -> None:
@@ -204,9 +230,11 @@ def test_every_id_kind_is_known() -> None:
         name
         for route in ROUTES
         for name in _path_params(route)
-        if name not in ID_BUILDERS and name not in STAFF_ONLY_IDS
+        if name not in ID_BUILDERS and name not in STAFF_ONLY_IDS | PUBLISHED_KEYS
     }
     assert not unknown, f"teach ID_BUILDERS how to build: {unknown}"
+    keyed = [r.path for r in ROUTES if PUBLISHED_KEYS & set(_path_params(r))]
+    assert all(authenticator_of(r) is None for r in ROUTES if r.path in keyed), keyed
 
 
 AUTHENTICATED = [(rid, r) for rid, r in zip(ROUTE_IDS, ROUTES, strict=True) if authenticator_of(r)]

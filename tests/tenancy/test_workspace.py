@@ -33,6 +33,14 @@ class TestGetWorkspace:
             "widget_origins": [],
             "identity_verification": False,
             "auto_assignment": True,
+            "bot_enabled": False,
+            "bot_confidence_threshold": 0.5,
+            "bot_handoff_message": "Let me connect you with a member of our team.",
+            "widget_name": "",
+            "widget_color": "#2563eb",
+            "widget_greeting": "",
+            "widget_position": "right",
+            "widget_theme": "auto",
         }
 
 

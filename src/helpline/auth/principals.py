@@ -22,6 +22,8 @@ class Scope(StrEnum):
     contacts_write = "contacts:write"
     conversations_read = "conversations:read"
     conversations_write = "conversations:write"
+    knowledge_read = "knowledge:read"
+    knowledge_write = "knowledge:write"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,6 @@
 """`helpline demo` (a ready-to-try installation) and `helpline outbox` (emails not sent)."""
 
+import functools
 from dataclasses import dataclass
 
 import typer
@@ -17,6 +18,8 @@ from helpline.tenancy import service as tenancy
 from helpline.tenancy.models import Role, Workspace
 from helpline.tenancy.repository import MembershipRepository, WorkspaceLookup
 from helpline.visitors.origins import origin_of
+from helpline.widget.demo_page import DEMO_PAGE_PORT, start_demo_page
+from helpline.widget.service import SCRIPT_PATH, snippet_tag
 
 DEMO_SLUG = "demo"
 
@@ -38,7 +41,9 @@ DEMO_LOGINS = (
 )
 
 
-async def _ensure_demo(runtime: Runtime, session: AsyncSession) -> Workspace:
+async def _ensure_demo(
+    runtime: Runtime, session: AsyncSession, page_url: str | None = None
+) -> Workspace:
     settings = runtime.settings
     workspace = await WorkspaceLookup(session).get_by_slug(DEMO_SLUG)
     if workspace is None:
@@ -46,6 +51,8 @@ async def _ensure_demo(runtime: Runtime, session: AsyncSession) -> Workspace:
             session, None, name="Demo", slug=DEMO_SLUG, domains=["localhost", "127.0.0.1"]
         )
     _allow_widget_origin(workspace, settings.public_url)
+    if page_url is not None:
+        _allow_widget_origin(workspace, page_url)
     members = MembershipRepository(session, workspace_id=workspace.id)
     for login in DEMO_LOGINS:
         user = await UserRepository(session).get_by_email(login.email)
@@ -69,6 +76,9 @@ def _allow_widget_origin(workspace: Workspace, public_url: str) -> None:
 
 def demo(
     serve_after: bool = typer.Option(True, "--serve/--no-serve", help="Serve after setting up."),
+    page_port: int = typer.Option(
+        DEMO_PAGE_PORT, help="Port of the demo website page with the widget (0: none)."
+    ),
 ) -> None:
     """Set up the demo workspace (kept across runs), print its logins, and serve."""
     settings = load_settings()
@@ -78,7 +88,9 @@ def demo(
         )
         raise typer.Exit(1)
     migrate.upgrade(settings)
-    workspace = run_in_unit_of_work(settings, _ensure_demo)
+    # The widget's demo page is another origin than Helpline's, as a customer's site is.
+    page_url = f"http://{settings.host}:{page_port}" if serve_after and page_port else None
+    workspace = run_in_unit_of_work(settings, functools.partial(_ensure_demo, page_url=page_url))
     base = f"http://{settings.host}:{settings.port}"
     typer.echo(f"\nHelpline demo workspace {workspace.name!r}, widget key {workspace.public_key}")
     typer.echo(f"Widget origins: {', '.join(workspace.settings.get('widget_origins', []))}")
@@ -87,6 +99,10 @@ def demo(
     for login in DEMO_LOGINS:
         typer.echo(f"  {login.role.value:<6} {login.email:<28} {login.password}")
     typer.echo(f"\nAPI docs: {base}/api/docs   Health: {base}/api/v1/health\n")
+    if page_url is not None:
+        script_url = settings.public_url.rstrip("/") + SCRIPT_PATH
+        start_demo_page(settings.host, page_port, snippet_tag(script_url, workspace.public_key))
+        typer.echo(f"Demo website with the chat widget: {page_url}/\n")
     if serve_after:
         serve(host=None, port=None)
 

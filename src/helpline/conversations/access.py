@@ -11,8 +11,12 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpline.auth.principals import ApiKeyPrincipal, VisitorPrincipal, WorkspacePrincipal
-from helpline.conversations.models import Attachment, Conversation
-from helpline.conversations.repository import AttachmentRepository, ConversationRepository
+from helpline.conversations.models import Attachment, Conversation, Message, SenderKind
+from helpline.conversations.repository import (
+    AttachmentRepository,
+    ConversationRepository,
+    MessageRepository,
+)
 from helpline.core.errors import NotFound
 from helpline.tenancy.models import Role
 
@@ -99,6 +103,29 @@ async def access_attachment_for_contact(
     if message is not None and message.private:
         raise NotFound(ATTACHMENT_NOT_FOUND)
     return attachment
+
+
+async def access_for_bot(
+    session: AsyncSession,
+    workspace_id: uuid.UUID,
+    conversation_id: uuid.UUID,
+    message_id: uuid.UUID,
+) -> tuple[Conversation, Message] | None:
+    """The conversation and the contact's message in it that the bot was asked to answer
+    (ids the server enqueued, never the model's), or None when either is gone or the
+    message is not the contact's in that conversation."""
+    conversations = ConversationRepository(session, workspace_id=workspace_id)
+    conversation = await conversations.get_visible(conversation_id, None, lock=False)
+    message = await MessageRepository(session, workspace_id=workspace_id).get(message_id)
+    if (
+        conversation is None
+        or message is None
+        or message.conversation_id != conversation.id
+        or message.sender_kind != SenderKind.contact
+    ):
+        return None
+    _log_context(conversation.id)
+    return conversation, message
 
 
 def _log_context(conversation_id: uuid.UUID) -> None:

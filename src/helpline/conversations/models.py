@@ -56,7 +56,8 @@ class SystemEvent(StrEnum):
 
     assigned = "assigned"
     unassigned = "unassigned"
-    # Reserved for the bot handing a conversation to a person (not emitted yet).
+    # The bot took a new conversation, and handed one to a person.
+    bot_started = "bot_started"
     handed_off = "handed_off"
     team_changed = "team_changed"
     reopened = "reopened"

@@ -3,7 +3,7 @@
 import uuid
 import zoneinfo
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import ConfigDict, EmailStr, Field, field_validator
 
@@ -29,6 +29,20 @@ class WorkspaceSettings(InputSchema):
     identity_verification: bool = False
     # Give conversations that need a person to an online agent by round-robin.
     auto_assignment: bool = True
+    # The bot answers new widget conversations first, from the knowledge base (docs/bot.md).
+    bot_enabled: bool = False
+    # The retrieval confidence (0 to 1) below which the bot hands off instead of answering.
+    bot_confidence_threshold: float = Field(default=0.5, ge=0, le=1)
+    # What the bot says when it hands a conversation to a person.
+    bot_handoff_message: str = Field(
+        default="Let me connect you with a member of our team.", min_length=1, max_length=500
+    )
+    # The chat widget's look (docs/widget.md). An empty name shows the workspace's name.
+    widget_name: str = Field(default="", max_length=60)
+    widget_color: str = Field(default="#2563eb", pattern=r"^#[0-9a-fA-F]{6}$")
+    widget_greeting: str = Field(default="", max_length=280)
+    widget_position: Literal["right", "left"] = "right"
+    widget_theme: Literal["auto", "light", "dark"] = "auto"
 
     @field_validator("timezone")
     @classmethod

@@ -84,6 +84,15 @@ def identity_hash(identity_secret: str, external_id: str) -> str:
     return hmac.new(identity_secret.encode(), external_id.encode(), hashlib.sha256).hexdigest()
 
 
+async def widget_workspace(session: AsyncSession, public_key: str) -> Workspace:
+    """The active workspace whose public widget key this is; NotFound otherwise (a suspended
+    workspace answers like an unknown key)."""
+    workspace = await WidgetKeyLookup(session).get_by_public_key(public_key)
+    if workspace is None or workspace.status != WorkspaceStatus.active:
+        raise NotFound(NO_WIDGET)
+    return workspace
+
+
 async def start_session(
     session: AsyncSession,
     settings: Settings,
@@ -100,9 +109,7 @@ async def start_session(
         f"widget_session:ip:{current_origin().ip}", settings.widget_session_limit_per_ip
     )
     await enforce(limiter, [ip_limit], window=WIDGET_RATE_WINDOW)
-    workspace = await WidgetKeyLookup(session).get_by_public_key(request.public_key)
-    if workspace is None or workspace.status != WorkspaceStatus.active:
-        raise NotFound(NO_WIDGET)
+    workspace = await widget_workspace(session, request.public_key)
     check_widget_origin(workspace, origin)
     workspace_limit = Limit(
         f"widget_session:workspace:{workspace.id}", settings.widget_session_limit_per_workspace

@@ -17,9 +17,12 @@ from helpline.conversations.service.attachments import (
     upload,
 )
 from helpline.conversations.service.common import (
+    BOT_REPLY_JOB,
     DRAIN_BACKLOG_JOB,
     Actor,
     AlreadyClaimed,
+    BotActor,
+    BotReplyArgs,
     ClientMessageIdReused,
     ContactActor,
     ConversationMerged,
@@ -68,6 +71,7 @@ from helpline.conversations.service.queries import (
 from helpline.conversations.service.routing import (
     availability_changed,
     drain_backlog,
+    hand_off,
     release_member,
     route_to_human,
 )
@@ -80,6 +84,7 @@ from helpline.conversations.service.views import (
 )
 
 __all__ = [
+    "BOT_REPLY_JOB",
     "CHECK_PRESENCE_JOB",
     "DRAIN_BACKLOG_JOB",
     "WAKE_SNOOZED_JOB",
@@ -89,6 +94,8 @@ __all__ = [
     "AttachmentFileMissing",
     "AttachmentTooLarge",
     "AttachmentTypeNotAllowed",
+    "BotActor",
+    "BotReplyArgs",
     "CheckPresenceArgs",
     "ClientMessageIdReused",
     "ContactActor",
@@ -114,6 +121,7 @@ __all__ = [
     "describe_messages",
     "describe_visitor_messages",
     "drain_backlog",
+    "hand_off",
     "list_conversations",
     "list_for_contact",
     "list_for_visitor",

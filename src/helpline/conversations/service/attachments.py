@@ -17,6 +17,7 @@ from helpline.auth.principals import MemberPrincipal
 from helpline.conversations.access import ATTACHMENT_NOT_FOUND
 from helpline.conversations.models import Attachment, Conversation, Message
 from helpline.conversations.repository import AttachmentRepository
+from helpline.conversations.service import publishing
 from helpline.conversations.service.common import Actor, ContactActor, check_not_merged
 from helpline.core.errors import AppError, NotFound, Unprocessable
 from helpline.core.time import utc_now
@@ -245,6 +246,7 @@ async def attach(
     await session.flush()
     for attachment in attachments:
         attachment.message_id = message.id
+    publishing.files_attached(session, message)
 
 
 async def open_attachment(storage: Storage, attachment: Attachment) -> AsyncIterator[bytes]:

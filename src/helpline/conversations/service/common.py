@@ -24,8 +24,16 @@ class ContactActor:
     contact_id: uuid.UUID
 
 
+@dataclass(frozen=True, slots=True)
+class BotActor:
+    """The workspace's bot answering a conversation it owns (helpline.bot). Built by the bot
+    from the conversation's own workspace, never from anything the model wrote."""
+
+    workspace_id: uuid.UUID
+
+
 # Who performs an operation. None, where accepted, is the system itself (a job).
-Actor = MemberPrincipal | ApiKeyPrincipal | ContactActor
+Actor = MemberPrincipal | ApiKeyPrincipal | ContactActor | BotActor
 
 
 class InvalidMessage(Unprocessable):
@@ -109,6 +117,30 @@ def request_drain(session: AsyncSession, workspace_id: uuid.UUID) -> None:
         DrainBacklogArgs(workspace_id=workspace_id),
         workspace_id=workspace_id,
     )
+
+
+# --- The bot (helpline.bot answers; these hooks only ask it to) ---------------------------
+
+BOT_REPLY_JOB = "bot.reply"
+
+
+class BotReplyArgs(BaseModel):
+    workspace_id: uuid.UUID
+    conversation_id: uuid.UUID
+    # The contact's message to answer.
+    message_id: uuid.UUID
+
+
+def request_bot_reply(
+    session: AsyncSession, conversation: Conversation, message_id: uuid.UUID
+) -> None:
+    """Ask the bot to answer the contact's message once this transaction commits."""
+    args = BotReplyArgs(
+        workspace_id=conversation.workspace_id,
+        conversation_id=conversation.id,
+        message_id=message_id,
+    )
+    queue.enqueue(session, BOT_REPLY_JOB, args, workspace_id=conversation.workspace_id)
 
 
 def routing_changed(conversation: Conversation, previous_status: Status) -> bool:

@@ -27,6 +27,7 @@ from helpline.conversations.service.common import (
     InvalidSubject,
     check_not_merged,
     lock,
+    request_bot_reply,
     request_drain,
     routing_changed,
 )
@@ -42,6 +43,8 @@ from helpline.core.errors import NotFound
 from helpline.core.ids import new_id
 from helpline.core.time import utc_now
 from helpline.jobs import queue
+from helpline.tenancy.repository import WorkspaceLookup
+from helpline.tenancy.schemas import WorkspaceSettings
 
 WAKE_SNOOZED_JOB = "conversations.wake_snoozed"
 MAX_SUBJECT_CHARS = 300
@@ -97,14 +100,33 @@ async def start_conversation(
     session.add(conversation)
     await session.flush()
     publishing.conversation_created(session, conversation)
+    bot_first = isinstance(actor, ContactActor) and await _bot_answers_first(session, conversation)
+    if bot_first:
+        conversation.owner = Owner.bot
+        post_system(session, conversation, None, SystemEvent.bot_started, {})
     if text is not None:
         # The row is ours alone until commit, so no lock is needed for seq 1.
-        post_authored(session, conversation, actor, text, private=False, client_message_id=None)
+        first = post_authored(
+            session, conversation, actor, text, private=False, client_message_id=None
+        )
         await session.flush()
-    # A new conversation needs a person (until the bot answers first): an online agent now,
-    # or the queue (docs/assignment.md).
+        if bot_first:
+            request_bot_reply(session, conversation, first.id)
+    # A new conversation needs a person unless the bot answers first: an online agent now,
+    # or the queue (docs/assignment.md). Routing leaves the bot's conversations alone.
     await route_to_human(session, conversation)
     return conversation
+
+
+async def _bot_answers_first(session: AsyncSession, conversation: Conversation) -> bool:
+    """Whether the workspace's bot takes this new conversation: widget conversations, while
+    the bot is enabled (docs/bot.md)."""
+    if conversation.channel != Channel.widget:
+        return False
+    workspace = await WorkspaceLookup(session).get(conversation.workspace_id)
+    return (
+        workspace is not None and WorkspaceSettings.model_validate(workspace.settings).bot_enabled
+    )
 
 
 async def set_status(

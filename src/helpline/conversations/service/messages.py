@@ -3,23 +3,26 @@
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpline.auth.principals import ApiKeyPrincipal, MemberPrincipal
-from helpline.conversations.models import Conversation, Message
+from helpline.conversations.models import Conversation, Message, Owner
 from helpline.conversations.repository import MessageRepository, ReadCursorRepository
 from helpline.conversations.schemas import MAX_BODY_CHARS
 from helpline.conversations.service import attachments as uploads
 from helpline.conversations.service import publishing
 from helpline.conversations.service.common import (
     Actor,
+    BotActor,
     ClientMessageIdReused,
     ContactActor,
     InvalidMessage,
     InvalidReadPosition,
     check_not_merged,
     lock,
+    request_bot_reply,
 )
 from helpline.conversations.service.timeline import is_author, post_authored
 from helpline.core.errors import NotFound, PermissionDenied
@@ -84,6 +87,7 @@ async def post_message(
     client_message_id: str | None = None,
     private: bool = False,
     attachment_ids: Sequence[uuid.UUID] = (),
+    data: dict[str, Any] | None = None,
 ) -> Posted:
     """Append a message with the next seq. A client id seen before in this conversation
     returns the original message and changes nothing (a retry after a lost answer); used by
@@ -94,6 +98,9 @@ async def post_message(
 
     `attachment_ids` are the actor's own uploads to this conversation, not sent yet (see
     attachments.take_uploads); with at least one, the body may be empty.
+
+    Only the bot attaches `data` (its citations). A contact's message in a conversation the
+    bot owns asks the bot to answer it (the `bot.reply` job, after commit).
     """
     text = checked_body(body, allow_empty=bool(attachment_ids))
     if client_message_id is not None and not (
@@ -105,6 +112,8 @@ async def post_message(
     check_own_conversation(actor, conversation)
     if private and not isinstance(actor, MemberPrincipal):
         raise PermissionDenied("Only members of the workspace write private notes.")
+    if data is not None and not isinstance(actor, BotActor):
+        raise PermissionDenied("Only the bot attaches data to its messages.")
     # The lock comes before the idempotency lookup: a concurrent twin of this request either
     # committed before we got the lock (and is found) or waits for ours (and finds it).
     conversation = await lock(session, conversation)
@@ -112,15 +121,23 @@ async def post_message(
     if original is not None:
         # Published again: the first time may have died with the process that committed
         # it, before its event left (the reason the client is retrying at all).
-        publishing.message_appended(session, original)
+        publishing.message_appended(session, original, may_have_files=True)
         return Posted(original, created=False)
     check_not_merged(conversation)
     files = await uploads.take_uploads(session, actor, conversation, attachment_ids)
     message = post_authored(
-        session, conversation, actor, text, private=private, client_message_id=client_message_id
+        session,
+        conversation,
+        actor,
+        text,
+        private=private,
+        client_message_id=client_message_id,
+        data=data,
     )
     await uploads.attach(session, files, message)
     await session.flush()
+    if isinstance(actor, ContactActor) and conversation.owner == Owner.bot:
+        request_bot_reply(session, conversation, message.id)
     return Posted(message, created=True)
 
 
@@ -176,8 +193,8 @@ async def mark_read(
     a message that does not exist, so it is a bug worth surfacing.
     """
     check_own_conversation(actor, conversation)
-    if isinstance(actor, ApiKeyPrincipal):
-        raise PermissionDenied("API keys have no read position: only people mark messages read.")
+    if isinstance(actor, ApiKeyPrincipal | BotActor):
+        raise PermissionDenied("Only people mark messages read: API keys and the bot do not.")
     if seq > conversation.last_seq:
         raise InvalidReadPosition(
             f"This conversation's newest message is seq {conversation.last_seq}; "

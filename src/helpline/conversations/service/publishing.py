@@ -56,6 +56,8 @@ class _Changes:
     # The conversation, and its watched fields when it was locked.
     touched: dict[uuid.UUID, tuple[Conversation, dict[str, Any]]] = field(default_factory=dict)
     messages: list[Message] = field(default_factory=list)
+    # Messages that may carry files: only these cost a query for their attachments.
+    with_files: set[uuid.UUID] = field(default_factory=set)
 
 
 def _state(conversation: Conversation) -> dict[str, Any]:
@@ -81,21 +83,37 @@ def conversation_locked(session: AsyncSession, conversation: Conversation) -> No
         changes.touched[conversation.id] = (conversation, _state(conversation))
 
 
-def message_appended(session: AsyncSession, message: Message) -> None:
-    _changes(session).messages.append(message)
+def message_appended(session: AsyncSession, message: Message, *, may_have_files: bool) -> None:
+    """A message joined the timeline in this transaction (or, a retry, is published again).
+    `may_have_files`: whether attachments may point at it (a new message says so when it
+    takes uploads; a republished one is looked up)."""
+    changes = _changes(session)
+    changes.messages.append(message)
+    if may_have_files:
+        changes.with_files.add(message.id)
+
+
+def files_attached(session: AsyncSession, message: Message) -> None:
+    _changes(session).with_files.add(message.id)
 
 
 async def _publish(session: AsyncSession) -> None:
     changes: _Changes = session.info.pop(_KEY)
     await session.flush()
     conversations = {**{c.id: c for c, _ in changes.touched.values()}, **changes.created}
-    views = {read.id: read for read in await _describe(session, list(conversations.values()))}
+    changed = {
+        conversation.id: _changed_fields(conversation, before, changes.messages)
+        for conversation, before in changes.touched.values()
+    }
+    # Only conversations with a frame to send are described (two queries per workspace).
+    shown = [c for c in conversations.values() if c.id in changes.created or changed.get(c.id)]
+    views = {read.id: read for read in await _describe(session, shown)}
     for conversation in changes.created.values():
         _publish_change(session, conversation, views[conversation.id], "conversation.created", [])
     for conversation, before in changes.touched.values():
         _publish_removed(session, conversation, before)
     messages = sorted(changes.messages, key=lambda m: (str(m.conversation_id), m.seq))
-    agent_views, visitor_views = await _describe_messages(session, messages)
+    agent_views, visitor_views = await _describe_messages(session, messages, changes.with_files)
     for message in messages:
         _publish_message(
             session,
@@ -103,13 +121,19 @@ async def _publish(session: AsyncSession) -> None:
             agent_views[message.id],
             visitor_views.get(message.id),
         )
-    for conversation, before in changes.touched.values():
-        changed = [name for name, value in before.items() if getattr(conversation, name) != value]
-        if _labels_changed(changes.messages, conversation):
-            changed.append("labels")
-        if changed:
-            kind = _change_kind(changed)
-            _publish_change(session, conversation, views[conversation.id], kind, changed)
+    for conversation, _ in changes.touched.values():
+        if fields := changed[conversation.id]:
+            kind = _change_kind(fields)
+            _publish_change(session, conversation, views[conversation.id], kind, fields)
+
+
+def _changed_fields(
+    conversation: Conversation, before: dict[str, Any], messages: Sequence[Message]
+) -> list[str]:
+    fields = [name for name, value in before.items() if getattr(conversation, name) != value]
+    if _labels_changed(messages, conversation):
+        fields.append("labels")
+    return fields
 
 
 async def _describe(
@@ -171,18 +195,19 @@ def _publish_removed(
 
 
 async def _describe_messages(
-    session: AsyncSession, messages: Sequence[Message]
+    session: AsyncSession, messages: Sequence[Message], with_files: set[uuid.UUID]
 ) -> tuple[dict[uuid.UUID, MessageRead], dict[uuid.UUID, VisitorMessageRead]]:
     """The members' view of every message, and the visitor's view of those the visitor sees
-    (describe_visitor_messages leaves out the rest): one query per workspace for the files
-    of all of them, shared by both views."""
+    (describe_visitor_messages leaves out the rest): at most one query per workspace for the
+    files of all of them, shared by both views, and none when no message takes files."""
     by_workspace: dict[uuid.UUID, list[Message]] = {}
     for message in messages:
         by_workspace.setdefault(message.workspace_id, []).append(message)
     agent_views: dict[uuid.UUID, MessageRead] = {}
     visitor_views: dict[uuid.UUID, VisitorMessageRead] = {}
     for group in by_workspace.values():
-        files = await files_of(session, group)
+        found = await files_of(session, [m for m in group if m.id in with_files])
+        files = {m.id: found.get(m.id, ()) for m in group}
         for view in await describe_messages(session, group, files=files):
             agent_views[view.id] = view
         for visitor_view in await describe_visitor_messages(session, group, files=files):

@@ -14,14 +14,16 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from helpline.conversations.models import Conversation, Owner
+from helpline.conversations.models import Conversation, Message, Owner, SystemEvent
 from helpline.conversations.routing_repository import (
     WORKING_STATUSES,
     AssigneeRepository,
     QueueRepository,
 )
 from helpline.conversations.service.assignment import set_assignee
-from helpline.conversations.service.common import lock
+from helpline.conversations.service.common import BotActor, lock
+from helpline.conversations.service.messages import checked_body
+from helpline.conversations.service.timeline import post_authored, post_system
 from helpline.core.time import utc_now
 from helpline.tenancy.models import Availability, Membership
 from helpline.tenancy.repository import MembershipRepository, WorkspaceLookup
@@ -51,12 +53,49 @@ async def _lock_routing(session: AsyncSession, workspace_id: uuid.UUID) -> bool:
 async def route_to_human(session: AsyncSession, conversation: Conversation) -> Membership | None:
     """Give an open or pending, unassigned conversation to the eligible member assigned
     longest ago; None (it stays in the queue) when nobody can take it, or when automatic
-    assignment is off. A bot handing over sets owner nobody before calling this."""
-    if not _needs_routing(conversation):
+    assignment is off. The bot's conversations are left to it: hand_off routes them when
+    it lets go."""
+    if not _needs_routing(conversation) or conversation.owner == Owner.bot:
         return None
     if not await _lock_routing(session, conversation.workspace_id):
         return None
     return await _route(session, conversation)
+
+
+async def hand_off(
+    session: AsyncSession,
+    conversation: Conversation,
+    *,
+    reason: str,
+    farewell: str | None,
+    data: dict[str, object] | None = None,
+) -> Message | None:
+    """The bot gives its conversation to people: its `farewell` (a bot message), a
+    `handed_off` system message with `reason`, owner nobody, then routing as for any new
+    conversation. Returns the system message, or None when the bot no longer owns the
+    conversation (handed off already, or taken by someone): a retried job changes nothing.
+
+    The routing lock comes first, as everywhere (module docstring)."""
+    auto = await _lock_routing(session, conversation.workspace_id)
+    conversation = await lock(session, conversation)
+    if conversation.owner != Owner.bot:
+        return None
+    if farewell is not None:
+        bot = BotActor(workspace_id=conversation.workspace_id)
+        waiting, first_response = conversation.waiting_since, conversation.first_response_at
+        text = checked_body(farewell)
+        post_authored(session, conversation, bot, text, private=False, client_message_id=None)
+        # The contact still waits for a person: the farewell is not an answer.
+        conversation.waiting_since = waiting or utc_now()
+        conversation.first_response_at = first_response
+    conversation.owner = Owner.nobody
+    message = post_system(
+        session, conversation, None, SystemEvent.handed_off, {"reason": reason, **(data or {})}
+    )
+    await session.flush()
+    if auto and _needs_routing(conversation):
+        await _route(session, conversation)
+    return message
 
 
 async def drain_backlog(session: AsyncSession, workspace_id: uuid.UUID) -> int:

@@ -22,6 +22,7 @@ from helpline.conversations.models import (
 from helpline.conversations.service import publishing
 from helpline.conversations.service.common import (
     Actor,
+    BotActor,
     ContactActor,
     request_drain,
     routing_changed,
@@ -58,6 +59,8 @@ def _author(actor: Actor | None, *, system: bool) -> _Author:
         return _Author(
             SenderKind.system if system else SenderKind.contact, contact_id=actor.contact_id
         )
+    if isinstance(actor, BotActor):
+        return _Author(SenderKind.system if system else SenderKind.bot)
     return _Author(SenderKind.system)
 
 
@@ -101,7 +104,8 @@ def _append(
         created_at=now,
     )
     session.add(message)
-    publishing.message_appended(session, message)
+    # A new message has no files yet; attach() says when it takes some.
+    publishing.message_appended(session, message, may_have_files=False)
     metrics.message_created(session, author.kind.value)
     # System messages record what people did; they are not activity of their own.
     if author.kind != SenderKind.system:
@@ -128,8 +132,10 @@ def post_authored(
     *,
     private: bool,
     client_message_id: str | None,
+    data: dict[str, Any] | None = None,
 ) -> Message:
-    """A message written by the contact or an agent, with its effects on the conversation."""
+    """A message written by the contact, an agent or the bot, with its effects on the
+    conversation (`data`: what the author attaches, such as the bot's citations)."""
     author = _author(actor, system=False)
     if author.kind == SenderKind.contact:
         if conversation.status != Status.open:
@@ -146,6 +152,7 @@ def post_authored(
         author,
         body=body,
         private=private,
+        data=data,
         client_message_id=client_message_id,
     )
     if not private:

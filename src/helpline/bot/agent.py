@@ -1,0 +1,224 @@
+"""One turn of the bot: retrieve → decide → answer with citations, or hand off.
+
+The workspace and the conversation come from the job's arguments, which the server wrote
+(BotActor is built from the conversation's own workspace): nothing the visitor or the model
+writes can choose them (STYLE 8.6, RELIABILITY Isolation 11). The model's answer is
+untrusted text: links and images in it are reduced to their words before it is posted, and
+its citations only ever point at the sources retrieval gave it.
+"""
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from typing import Any, Final
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from helpline.bot.llm import Draft, LLMClient, LLMError
+from helpline.conversations import service as conversations
+from helpline.conversations.models import Conversation, Message, Owner
+from helpline.conversations.schemas import MAX_BODY_CHARS
+from helpline.core import metrics
+from helpline.knowledge import retrieval
+from helpline.knowledge.chunking import plain_text
+from helpline.knowledge.retrieval import Passage
+from helpline.tenancy.schemas import WorkspaceSettings
+
+log = structlog.get_logger(__name__)
+
+MAX_SOURCES: Final = 3
+# Words that ask for a person. Matched on whole words, case-insensitively.
+_HUMAN_REQUEST: Final = re.compile(
+    r"\b(human|humans|person|real people|agent|operator|representative|somebody|someone|"
+    r"customer service|support team|staff)\b",
+    re.IGNORECASE,
+)
+_TALK: Final = re.compile(r"\b(talk|speak|chat|connect|transfer|put me through|call)\b", re.I)
+_BARE_URL: Final = re.compile(r"\b(?:https?|ftp|javascript|data):\S+", re.IGNORECASE)
+_HTML_TAG: Final = re.compile(r"<[^>]{0,200}>")
+
+
+class Outcome(StrEnum):
+    answered = "answered"
+    handed_off = "handed_off"
+    # Nothing to do: the bot no longer owns the conversation, or already answered.
+    skipped = "skipped"
+
+
+class HandoffReason(StrEnum):
+    asked_for_human = "asked_for_human"
+    low_confidence = "low_confidence"
+    not_supported = "not_supported"
+    llm_failed = "llm_failed"
+    # The workspace switched its bot off while it still owned the conversation.
+    bot_disabled = "bot_disabled"
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    outcome: Outcome
+    reason: HandoffReason | None = None
+    message: Message | None = None
+
+
+def asks_for_human(text: str) -> bool:
+    """'Can I talk to a human?', 'agent please', 'connect me with someone'."""
+    words = text.split()
+    if _HUMAN_REQUEST.search(text) is None:
+        return False
+    # A short message naming a person is a request on its own ("human please", "agent").
+    return len(words) <= 4 or _TALK.search(text) is not None
+
+
+def inert(text: str) -> str:
+    """The model's text with nothing that could render live or leak through a URL: markdown
+    links and images become their words, HTML tags and bare URLs are dropped."""
+    text = _HTML_TAG.sub("", text)
+    text = plain_text(text) if "](" in text else text
+    return _BARE_URL.sub("", text).strip()
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What a turn will do, decided from the database and before any model is called: hand
+    off (`handoff`), answer from `sources`, or nothing (`skip`)."""
+
+    confidence: float = 0.0
+    sources: tuple[Passage, ...] = ()
+    handoff: HandoffReason | None = None
+    skip: bool = False
+    # Filled by compose(): the answer to post, and what it cites.
+    text: str = ""
+    citations: tuple[dict[str, Any], ...] = ()
+
+
+async def decide(
+    session: AsyncSession,
+    conversation: Conversation,
+    message: Message,
+    *,
+    config: WorkspaceSettings,
+) -> Decision:
+    """Read-only: is the bot still in charge, does the visitor ask for a person, and which
+    sources are relevant enough (retrieval, in the conversation's own workspace)."""
+    if conversation.owner != Owner.bot:
+        return Decision(skip=True)
+    if not config.bot_enabled:
+        return Decision(handoff=HandoffReason.bot_disabled)
+    if asks_for_human(message.body):
+        return Decision(handoff=HandoffReason.asked_for_human)
+    passages = await retrieval.search(session, conversation.workspace_id, message.body, k=5)
+    threshold = config.bot_confidence_threshold
+    sources = tuple(p for p in passages if p.confidence >= threshold)[:MAX_SOURCES]
+    best = passages[0].confidence if passages else 0.0
+    if not sources:
+        return Decision(confidence=best, handoff=HandoffReason.low_confidence)
+    return Decision(confidence=best, sources=sources)
+
+
+async def compose(decision: Decision, question: str, llm: LLMClient) -> Decision:
+    """Have the model write the answer; no database here, so that a slow model holds no
+    transaction (and on SQLite, no write lock) while it thinks."""
+    if decision.skip or decision.handoff is not None:
+        return decision
+    try:
+        draft = await llm.answer(question, decision.sources)
+    except LLMError as exc:
+        log.warning("bot_llm_failed", error=str(exc))
+        return replace(decision, handoff=HandoffReason.llm_failed)
+    text = inert(draft.text)
+    if not draft.grounded or not text:
+        return replace(decision, handoff=HandoffReason.not_supported)
+    return replace(decision, text=text, citations=_citations(draft, decision.sources))
+
+
+async def carry_out(
+    session: AsyncSession,
+    conversation: Conversation,
+    message: Message,
+    decision: Decision,
+    *,
+    config: WorkspaceSettings,
+) -> Turn:
+    """Post the answer or hand off, through the conversations service (which locks the
+    conversation and re-checks that the bot still owns it)."""
+    if decision.skip:
+        return Turn(Outcome.skipped)
+    if decision.handoff is not None:
+        retrieved = decision.handoff not in (
+            HandoffReason.asked_for_human,
+            HandoffReason.bot_disabled,
+        )
+        confidence = decision.confidence if retrieved else None
+        return await _hand_off(session, conversation, config, decision.handoff, confidence)
+    return await _answer(session, conversation, message, decision)
+
+
+async def run_turn(
+    session: AsyncSession,
+    conversation: Conversation,
+    message: Message,
+    *,
+    llm: LLMClient,
+    config: WorkspaceSettings,
+) -> Turn:
+    """Answer the contact's `message` in `conversation`, which the bot owns, or hand it to
+    a person, in one session. Idempotent: a retried turn finds its earlier answer or
+    hand-off. (The bot.reply job runs the three steps in their own transactions.)"""
+    decision = await decide(session, conversation, message, config=config)
+    decision = await compose(decision, message.body, llm)
+    return await carry_out(session, conversation, message, decision, config=config)
+
+
+def _citations(draft: Draft, sources: Sequence[Passage]) -> tuple[dict[str, Any], ...]:
+    # Numbers outside the sources were already dropped (llm.py); this maps the rest to ids
+    # retrieval produced, so a citation can only name this workspace's published knowledge.
+    return tuple(
+        {
+            "source_kind": sources[n - 1].source_kind.value,
+            "source_id": str(sources[n - 1].source_id),
+            "title": sources[n - 1].title,
+        }
+        for n in draft.cited
+    )
+
+
+async def _answer(
+    session: AsyncSession, conversation: Conversation, message: Message, decision: Decision
+) -> Turn:
+    bot = conversations.BotActor(workspace_id=conversation.workspace_id)
+    posted = await conversations.post_message(
+        session,
+        bot,
+        conversation,
+        body=decision.text[:MAX_BODY_CHARS],
+        # One answer per contact message, however often the job runs.
+        client_message_id=f"bot:{message.id}",
+        data={
+            "citations": list(decision.citations),
+            "confidence": round(decision.confidence, 3),
+        },
+    )
+    if posted.created:
+        metrics.bot_answered()
+    return Turn(Outcome.answered, message=posted.message)
+
+
+async def _hand_off(
+    session: AsyncSession,
+    conversation: Conversation,
+    config: WorkspaceSettings,
+    reason: HandoffReason,
+    confidence: float | None,
+) -> Turn:
+    data: dict[str, object] = {} if confidence is None else {"confidence": round(confidence, 3)}
+    handed = await conversations.hand_off(
+        session, conversation, reason=reason.value, farewell=config.bot_handoff_message, data=data
+    )
+    if handed is None:
+        return Turn(Outcome.skipped)
+    metrics.bot_handed_off()
+    log.info("bot_handed_off", reason=reason.value)
+    return Turn(Outcome.handed_off, reason=reason, message=handed)

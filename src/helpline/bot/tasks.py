@@ -1,0 +1,41 @@
+"""The bot's job: `bot.reply` answers a contact's message in a conversation the bot owns."""
+
+import structlog
+
+from helpline.bot import agent
+from helpline.bot.llm import llm_client
+from helpline.conversations import service as conversations
+from helpline.conversations.access import access_for_bot
+from helpline.jobs.registry import JobContext, job
+from helpline.tenancy import service as tenancy
+from helpline.tenancy.schemas import WorkspaceSettings
+
+log = structlog.get_logger(__name__)
+
+
+# Few attempts: a visitor is waiting, and an LLM failure already hands off inside the turn,
+# so a retry only covers the database; the time limit leaves room for the LLM's own.
+@job(conversations.BOT_REPLY_JOB, max_attempts=3, timeout_s=120, backoff_base_s=1)
+async def reply(ctx: JobContext, args: conversations.BotReplyArgs) -> None:
+    ids = (args.workspace_id, args.conversation_id, args.message_id)
+    # Read and retrieve in a short session of their own, call the model with no transaction
+    # open, then write in the job's unit of work (which begins only then): a slow model never
+    # holds a transaction, nor SQLite's write lock.
+    async with ctx.runtime.sessionmaker() as reading:
+        found = await access_for_bot(reading, *ids)
+        if found is None:
+            log.info("bot_reply_skipped", reason="gone")
+            return
+        conversation, message = found
+        workspace = await tenancy.get_workspace(reading, args.workspace_id)
+        config = WorkspaceSettings.model_validate(workspace.settings)
+        decision = await agent.decide(reading, conversation, message, config=config)
+        question = message.body
+    decision = await agent.compose(decision, question, llm_client(ctx.runtime.settings))
+    found = await access_for_bot(ctx.session, *ids)
+    if found is None:
+        log.info("bot_reply_skipped", reason="gone")
+        return
+    conversation, message = found
+    turn = await agent.carry_out(ctx.session, conversation, message, decision, config=config)
+    log.info("bot_replied", outcome=turn.outcome.value, reason=turn.reason)

@@ -1,0 +1,150 @@
+"""The knowledge base: FAQ entries and articles, for members and API keys."""
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response, status
+
+from helpline.auth.dependencies import WorkspaceAuth
+from helpline.auth.principals import (
+    ALL_ROLES,
+    MANAGER_ROLES,
+    ApiKeyPrincipal,
+    MemberPrincipal,
+    Scope,
+)
+from helpline.core.deps import SessionDep
+from helpline.core.errors import BadRequest, NotFound, responses
+from helpline.core.pagination import PageParamsDep
+from helpline.core.schemas import Page
+from helpline.knowledge import retrieval
+from helpline.knowledge import service as knowledge
+from helpline.knowledge.access import access_article, access_faq
+from helpline.knowledge.schemas import (
+    ArticleCreate,
+    ArticleRead,
+    ArticleUpdate,
+    FaqCreate,
+    FaqRead,
+    FaqUpdate,
+    PassageRead,
+)
+
+router = APIRouter(prefix="/api/v1/knowledge", tags=["knowledge"])
+
+Principal = MemberPrincipal | ApiKeyPrincipal
+# Everyone reads the knowledge base (agents answer from it); owners and admins edit it.
+KnowledgeReader = Annotated[Principal, Depends(WorkspaceAuth(ALL_ROLES, Scope.knowledge_read))]
+KnowledgeWriter = Annotated[Principal, Depends(WorkspaceAuth(MANAGER_ROLES, Scope.knowledge_write))]
+
+NOT_FOUND = responses(NotFound)
+MAX_SEARCH_RESULTS = 20
+
+
+@router.get("/faqs", responses=responses(BadRequest))
+async def list_faqs(
+    principal: KnowledgeReader, session: SessionDep, page: PageParamsDep
+) -> Page[FaqRead]:
+    """The workspace's FAQ entries, oldest first, a page at a time."""
+    found, next_cursor = await knowledge.list_faqs(session, principal, page)
+    return Page(items=[FaqRead.model_validate(f) for f in found], next_cursor=next_cursor)
+
+
+@router.post("/faqs", status_code=status.HTTP_201_CREATED)
+async def create_faq(body: FaqCreate, principal: KnowledgeWriter, session: SessionDep) -> FaqRead:
+    """Add a FAQ entry; once published, the bot can answer with it."""
+    faq = await knowledge.create_faq(
+        session, principal, principal.workspace_id, **body.model_dump()
+    )
+    return FaqRead.model_validate(faq)
+
+
+@router.get("/faqs/{faq_id}", responses=NOT_FOUND)
+async def get_faq(faq_id: uuid.UUID, principal: KnowledgeReader, session: SessionDep) -> FaqRead:
+    """One FAQ entry."""
+    return FaqRead.model_validate(await access_faq(session, principal, faq_id))
+
+
+@router.patch("/faqs/{faq_id}", responses=NOT_FOUND)
+async def update_faq(
+    faq_id: uuid.UUID, body: FaqUpdate, principal: KnowledgeWriter, session: SessionDep
+) -> FaqRead:
+    """Change a FAQ entry: only the fields sent change."""
+    faq = await access_faq(session, principal, faq_id)
+    changes = body.model_dump(exclude_unset=True, exclude_none=True)
+    return FaqRead.model_validate(
+        await knowledge.update_faq(session, principal, faq, changes=changes)
+    )
+
+
+@router.delete("/faqs/{faq_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
+async def delete_faq(
+    faq_id: uuid.UUID, principal: KnowledgeWriter, session: SessionDep
+) -> Response:
+    """Delete a FAQ entry; the bot stops using it at once."""
+    await knowledge.delete_faq(session, principal, await access_faq(session, principal, faq_id))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/articles", responses=responses(BadRequest))
+async def list_articles(
+    principal: KnowledgeReader, session: SessionDep, page: PageParamsDep
+) -> Page[ArticleRead]:
+    """The workspace's articles, drafts included, oldest first, a page at a time."""
+    found, next_cursor = await knowledge.list_articles(session, principal, page)
+    return Page(items=[ArticleRead.model_validate(a) for a in found], next_cursor=next_cursor)
+
+
+@router.post("/articles", status_code=status.HTTP_201_CREATED)
+async def create_article(
+    body: ArticleCreate, principal: KnowledgeWriter, session: SessionDep
+) -> ArticleRead:
+    """Add an article (markdown); drafts are never searched nor quoted by the bot."""
+    article = await knowledge.create_article(
+        session, principal, principal.workspace_id, **body.model_dump()
+    )
+    return ArticleRead.model_validate(article)
+
+
+@router.get("/articles/{article_id}", responses=NOT_FOUND)
+async def get_article(
+    article_id: uuid.UUID, principal: KnowledgeReader, session: SessionDep
+) -> ArticleRead:
+    """One article."""
+    return ArticleRead.model_validate(await access_article(session, principal, article_id))
+
+
+@router.patch("/articles/{article_id}", responses=NOT_FOUND)
+async def update_article(
+    article_id: uuid.UUID, body: ArticleUpdate, principal: KnowledgeWriter, session: SessionDep
+) -> ArticleRead:
+    """Change an article: only the fields sent change."""
+    article = await access_article(session, principal, article_id)
+    changes = body.model_dump(exclude_unset=True, exclude_none=True)
+    return ArticleRead.model_validate(
+        await knowledge.update_article(session, principal, article, changes=changes)
+    )
+
+
+@router.delete(
+    "/articles/{article_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND
+)
+async def delete_article(
+    article_id: uuid.UUID, principal: KnowledgeWriter, session: SessionDep
+) -> Response:
+    """Delete an article."""
+    article = await access_article(session, principal, article_id)
+    await knowledge.delete_article(session, principal, article)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/search")
+async def search(
+    principal: KnowledgeReader,
+    session: SessionDep,
+    q: Annotated[str, Query(min_length=1, max_length=1000, description="A question")],
+    k: Annotated[int, Query(ge=1, le=MAX_SEARCH_RESULTS)] = 5,
+) -> list[PassageRead]:
+    """The published FAQ entries and article passages that best answer `q`, best first."""
+    passages = await retrieval.search(session, principal.workspace_id, q, k)
+    return [PassageRead.model_validate(p) for p in passages]

@@ -1,0 +1,194 @@
+"""Editing the knowledge base. Every change re-chunks what it changed in the same
+transaction, so search never sees an entry and its chunks disagree; unpublished content has
+no chunks at all."""
+
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from helpline.audit import service as audit
+from helpline.auth.principals import WorkspacePrincipal
+from helpline.core.ids import new_id
+from helpline.core.pagination import PageParams
+from helpline.knowledge import chunking
+from helpline.knowledge.models import (
+    Article,
+    ArticleStatus,
+    FaqEntry,
+    KnowledgeChunk,
+    SourceKind,
+)
+from helpline.knowledge.repository import ArticleRepository, ChunkRepository, FaqRepository
+
+
+async def list_faqs(
+    session: AsyncSession, principal: WorkspacePrincipal, page: PageParams
+) -> tuple[list[FaqEntry], str | None]:
+    found, cursor = await FaqRepository(session, workspace_id=principal.workspace_id).page(page)
+    return list(found), cursor
+
+
+async def list_articles(
+    session: AsyncSession, principal: WorkspacePrincipal, page: PageParams
+) -> tuple[list[Article], str | None]:
+    repository = ArticleRepository(session, workspace_id=principal.workspace_id)
+    found, cursor = await repository.page(page)
+    return list(found), cursor
+
+
+async def create_faq(
+    session: AsyncSession,
+    principal: WorkspacePrincipal | None,
+    workspace_id: uuid.UUID,
+    *,
+    question: str,
+    answer: str,
+    phrasings: list[str],
+    tags: list[str],
+    published: bool = True,
+) -> FaqEntry:
+    """`principal` None is the system (an import, a test); the workspace is then explicit."""
+    faq = FaqEntry(
+        id=new_id(),
+        workspace_id=workspace_id,
+        question=question,
+        answer=answer,
+        phrasings=phrasings,
+        tags=tags,
+        published=published,
+    )
+    session.add(faq)
+    await session.flush()
+    await _reindex_faq(session, faq)
+    _audit(session, principal, faq.workspace_id, "knowledge.faq_created", faq.id)
+    return faq
+
+
+async def update_faq(
+    session: AsyncSession,
+    principal: WorkspacePrincipal,
+    faq: FaqEntry,
+    *,
+    changes: dict[str, Any],
+) -> FaqEntry:
+    for name, value in changes.items():
+        setattr(faq, name, value)
+    await session.flush()
+    await _reindex_faq(session, faq)
+    _audit(session, principal, faq.workspace_id, "knowledge.faq_updated", faq.id)
+    return faq
+
+
+async def delete_faq(session: AsyncSession, principal: WorkspacePrincipal, faq: FaqEntry) -> None:
+    chunks = ChunkRepository(session, workspace_id=faq.workspace_id)
+    await chunks.remove_for(faq_id=faq.id, article_id=None)
+    _audit(session, principal, faq.workspace_id, "knowledge.faq_deleted", faq.id)
+    await session.delete(faq)
+    await session.flush()
+
+
+async def create_article(
+    session: AsyncSession,
+    principal: WorkspacePrincipal | None,
+    workspace_id: uuid.UUID,
+    *,
+    title: str,
+    body: str,
+    status: ArticleStatus,
+    locale: str,
+) -> Article:
+    article = Article(
+        id=new_id(),
+        workspace_id=workspace_id,
+        title=title,
+        body=body,
+        status=status,
+        locale=locale,
+    )
+    session.add(article)
+    await session.flush()
+    await _reindex_article(session, article)
+    _audit(session, principal, article.workspace_id, "knowledge.article_created", article.id)
+    return article
+
+
+async def update_article(
+    session: AsyncSession,
+    principal: WorkspacePrincipal,
+    article: Article,
+    *,
+    changes: dict[str, Any],
+) -> Article:
+    for name, value in changes.items():
+        setattr(article, name, value)
+    await session.flush()
+    await _reindex_article(session, article)
+    _audit(session, principal, article.workspace_id, "knowledge.article_updated", article.id)
+    return article
+
+
+async def delete_article(
+    session: AsyncSession, principal: WorkspacePrincipal, article: Article
+) -> None:
+    chunks = ChunkRepository(session, workspace_id=article.workspace_id)
+    await chunks.remove_for(faq_id=None, article_id=article.id)
+    _audit(session, principal, article.workspace_id, "knowledge.article_deleted", article.id)
+    await session.delete(article)
+    await session.flush()
+
+
+async def _reindex_faq(session: AsyncSession, faq: FaqEntry) -> None:
+    chunks = ChunkRepository(session, workspace_id=faq.workspace_id)
+    await chunks.remove_for(faq_id=faq.id, article_id=None)
+    if faq.published:
+        texts = chunking.faq_chunks(faq.question, [str(p) for p in faq.phrasings])
+        _add_chunks(session, faq, SourceKind.faq, texts)
+    await session.flush()
+
+
+async def _reindex_article(session: AsyncSession, article: Article) -> None:
+    chunks = ChunkRepository(session, workspace_id=article.workspace_id)
+    await chunks.remove_for(faq_id=None, article_id=article.id)
+    if article.status == ArticleStatus.published:
+        texts = chunking.article_chunks(article.title, article.body)
+        _add_chunks(session, article, SourceKind.article, texts)
+    await session.flush()
+
+
+def _add_chunks(
+    session: AsyncSession, source: FaqEntry | Article, kind: SourceKind, texts: list[str]
+) -> None:
+    for position, text in enumerate(texts):
+        words = chunking.terms(text)
+        session.add(
+            KnowledgeChunk(
+                id=new_id(),
+                workspace_id=source.workspace_id,
+                source_kind=kind,
+                faq_id=source.id if kind == SourceKind.faq else None,
+                article_id=source.id if kind == SourceKind.article else None,
+                position=position,
+                text=text,
+                terms=f" {' '.join(words)} ",
+                term_count=len(words),
+            )
+        )
+
+
+def _audit(
+    session: AsyncSession,
+    principal: WorkspacePrincipal | None,
+    workspace_id: uuid.UUID,
+    action: str,
+    target_id: uuid.UUID,
+) -> None:
+    target_type = "faq_entry" if "faq" in action else "article"
+    audit.record(
+        session,
+        principal,
+        workspace_id=workspace_id,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+    )

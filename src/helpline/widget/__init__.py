@@ -1,0 +1,1 @@
+"""The chat widget: its script files, its public appearance settings and the install snippet."""

@@ -1,0 +1,162 @@
+"""The widget's public configuration, the install snippet, and cross-origin access."""
+
+import re
+
+import httpx
+import pytest
+
+from helpline.tenancy.models import Role
+from tests.fixtures.world import World
+
+SHOP = "https://shop.a.example"
+
+
+def config_url(world: World) -> str:
+    return f"/api/v1/widget/config/{world.a.workspace.public_key}"
+
+
+async def patch_settings(
+    client: httpx.AsyncClient, world: World, **settings: object
+) -> httpx.Response:
+    return await client.patch(
+        "/api/v1/workspace",
+        json={"settings": settings},
+        headers=world.a.member(Role.owner).headers,
+    )
+
+
+async def test_the_config_has_defaults_and_needs_no_credential(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    response = await client.get(config_url(world), headers={"Origin": SHOP})
+
+    assert response.status_code == 200, response.text
+    assert response.json() == {
+        "name": world.a.workspace.name,
+        "color": "#2563eb",
+        "greeting": "",
+        "position": "right",
+        "theme": "auto",
+        "locale": "en",
+    }
+    assert response.headers["cache-control"] == "public, max-age=60"
+    assert response.headers["access-control-allow-origin"] == "*"
+
+
+async def test_the_config_follows_the_workspace_settings(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    changed = await patch_settings(
+        client,
+        world,
+        widget_name="Acme Help",
+        widget_color="#FF5500",
+        widget_greeting="Hello! <b>Ask us</b> anything.",
+        widget_position="left",
+        widget_theme="dark",
+        locale="fr",
+    )
+    assert changed.status_code == 200, changed.text
+
+    config = (await client.get(config_url(world))).json()
+
+    assert config == {
+        "name": "Acme Help",
+        "color": "#ff5500",
+        "greeting": "Hello! <b>Ask us</b> anything.",
+        "position": "left",
+        "theme": "dark",
+        "locale": "fr",
+    }
+    other = (await client.get(f"/api/v1/widget/config/{world.b.workspace.public_key}")).json()
+    assert other["name"] == world.b.workspace.name
+    assert other["color"] == "#2563eb"
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"widget_color": "red"},
+        {"widget_color": "#12345"},
+        {"widget_color": "#1234567"},
+        {"widget_color": "url(javascript:alert(1))"},
+        {"widget_position": "top"},
+        {"widget_theme": "neon"},
+        {"widget_name": "x" * 61},
+        {"widget_greeting": "x" * 281},
+    ],
+)
+async def test_invalid_widget_settings_are_refused(
+    client: httpx.AsyncClient, world: World, changes: dict[str, object]
+) -> None:
+    response = await patch_settings(client, world, **changes)
+
+    assert response.status_code == 422, response.text
+
+
+@pytest.mark.parametrize("key", ["hlw_unknown", "x" * 200])
+async def test_an_unknown_key_is_404(client: httpx.AsyncClient, world: World, key: str) -> None:
+    response = await client.get(f"/api/v1/widget/config/{key}")
+
+    assert response.status_code == 404
+    assert response.json()["error"] == "NotFound"
+
+
+async def test_owners_get_the_exact_snippet(client: httpx.AsyncClient, world: World) -> None:
+    response = await client.get(
+        "/api/v1/workspace/widget-snippet", headers=world.a.member(Role.admin).headers
+    )
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    key = world.a.workspace.public_key
+    assert body["public_key"] == key
+    assert body["script_url"] == "http://127.0.0.1:8000/widget/v1/widget.js"
+    assert body["snippet"] == (
+        '<script type="module" src="http://127.0.0.1:8000/widget/v1/widget.js" '
+        f'data-helpline-key="{key}" async></script>'
+    )
+    src = re.search(r'src="([^"]+)"', body["snippet"])
+    assert src is not None
+    served = await client.get(src.group(1).removeprefix("http://127.0.0.1:8000"))
+    assert served.status_code == 200
+
+
+async def test_widget_routes_answer_cross_origin_preflights(client: httpx.AsyncClient) -> None:
+    response = await client.options(
+        "/api/v1/widget/sessions",
+        headers={
+            "Origin": SHOP,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization, content-type",
+        },
+    )
+
+    assert response.status_code == 204
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert "POST" in response.headers["access-control-allow-methods"]
+    assert "Authorization" in response.headers["access-control-allow-headers"]
+    assert "access-control-allow-credentials" not in response.headers
+
+
+async def test_errors_of_widget_routes_are_readable_cross_origin(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get("/api/v1/widget/me", headers={"Origin": SHOP})
+
+    assert response.status_code == 401
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert "Retry-After" in response.headers["access-control-expose-headers"]
+
+
+async def test_other_routes_stay_same_origin(client: httpx.AsyncClient, world: World) -> None:
+    preflight = await client.options(
+        "/api/v1/workspace",
+        headers={"Origin": SHOP, "Access-Control-Request-Method": "PATCH"},
+    )
+    response = await client.get(
+        "/api/v1/workspace", headers={**world.a.member(Role.owner).headers, "Origin": SHOP}
+    )
+
+    assert "access-control-allow-origin" not in preflight.headers
+    assert "access-control-allow-origin" not in response.headers
