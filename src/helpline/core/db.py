@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 from sqlalchemy import JSON, DateTime, Enum, ForeignKey, MetaData, TypeDecorator, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -29,6 +30,13 @@ from typing_extensions import override
 from helpline.core.ids import new_id
 from helpline.core.time import as_utc, utc_now
 from helpline.settings import Settings
+
+
+def is_database_busy(error: OperationalError) -> bool:
+    """SQLite's busy timeout ran out (the write lock stayed taken): a retryable condition,
+    answered 503 or an error frame. Any other OperationalError is a real failure."""
+    return "locked" in str(error) or "busy" in str(error)
+
 
 # A connection execution option: the unit of work only reads (see the module docstring).
 READ_ONLY_OPTION = "helpline_read_only"

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from helpline.core.db import is_database_busy
 from helpline.core.errors import AppError, ServiceUnavailable
 
 log = structlog.get_logger(__name__)
@@ -48,7 +49,8 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
 async def _database_busy(request: Request, exc: Exception) -> JSONResponse:
     # SQLite answers "database is locked" when the busy timeout runs out: a retryable
     # condition, never a 500 (RELIABILITY.md, Delivery 7).
-    if "locked" not in str(exc) and "busy" not in str(exc):
+    assert isinstance(exc, OperationalError)  # noqa: S101 (registered for it only)
+    if not is_database_busy(exc):
         return await _unexpected(request, exc)
     busy = ServiceUnavailable()
     return _json(busy.status_code, busy.body(), {"Retry-After": "1"})

@@ -23,11 +23,11 @@ from helpline.conversations import service as conversations
 from helpline.conversations.access import access_conversation
 from helpline.conversations.models import Conversation, Message
 from helpline.conversations.service import signals
+from helpline.core.db import is_database_busy
 from helpline.core.errors import AppError, PermissionDenied
 from helpline.core.runtime import Runtime
 from helpline.core.time import utc_now
 from helpline.core.unit_of_work import unit_of_work
-from helpline.realtime import protocol
 from helpline.realtime.hub import Connection, Hub
 from helpline.realtime.presence import Presence
 from helpline.sockets import handshake
@@ -69,15 +69,8 @@ class AgentPeer(ConversationPeer):
             await conversations.member_connected(session, workspace, member)
             if first:
                 signals.presence_changed(session, workspace, member, online=True, at=utc_now())
-        settings = self.runtime.settings
-        ready = protocol.Ready(
-            connection_id=connection.id,
-            heartbeat_interval_s=settings.ws_heartbeat_interval.total_seconds(),
-            max_lifetime_s=settings.ws_max_lifetime.total_seconds(),
-            server_time=utc_now(),
-            online_member_ids=sorted(await self.presence.online(workspace)),
-        )
-        connection.queue.put_nowait(ready.encode())
+        online = sorted(await self.presence.online(workspace))
+        connection.queue.put_nowait(socket_session.ready_frame(self.runtime, connection, online))
         self._counts_due.set()
 
     async def disconnected(self, connection: Connection) -> None:
@@ -138,7 +131,7 @@ class AgentPeer(ConversationPeer):
                 async with unit_of_work(self.runtime.sessionmaker, read_only=True) as session:
                     counts = await signals.inbox_counts(session, self.principal)
             except OperationalError as error:
-                if not socket_session.is_database_busy(error):
+                if not is_database_busy(error):
                     raise
                 self._counts_due.set()  # the database is busy: count again shortly
             else:

@@ -26,6 +26,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
+from helpline.core.db import is_database_busy
 from helpline.core.errors import AppError, NotAuthenticated, RateLimited, ServiceUnavailable
 from helpline.core.runtime import Runtime
 from helpline.core.time import utc_now
@@ -59,6 +60,20 @@ class Peer(Protocol):
     async def background(self, connection: Connection) -> None:
         """Work of the peer's own for the connection's lifetime (returns at once if none)."""
         ...
+
+
+def ready_frame(
+    runtime: Runtime, connection: Connection, online_member_ids: list[uuid.UUID] | None = None
+) -> str:
+    """The first frame of every socket."""
+    settings = runtime.settings
+    return protocol.Ready(
+        connection_id=connection.id,
+        heartbeat_interval_s=settings.ws_heartbeat_interval.total_seconds(),
+        max_lifetime_s=settings.ws_max_lifetime.total_seconds(),
+        server_time=utc_now(),
+        online_member_ids=online_member_ids or [],
+    ).encode()
 
 
 class _Closing(Exception):
@@ -143,11 +158,6 @@ async def _handle(frame: protocol.AnyClientFrame, connection: Connection, peer: 
             # The socket's boundary (STYLE 9.4): one failed frame must not end the connection.
             log.exception("socket_frame_failed", frame_type=frame.type)
             await connection.reply(error_frame(frame.ref, InternalError()))
-
-
-def is_database_busy(error: OperationalError) -> bool:
-    """SQLite's busy timeout ran out: retry later; any other OperationalError is a bug."""
-    return "locked" in str(error) or "busy" in str(error)
 
 
 class BadFrame(AppError):

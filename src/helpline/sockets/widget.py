@@ -22,7 +22,6 @@ from helpline.conversations.models import Conversation, Message
 from helpline.conversations.schemas import VisitorConversationRead
 from helpline.core.errors import AppError
 from helpline.core.runtime import Runtime
-from helpline.core.time import utc_now
 from helpline.core.unit_of_work import unit_of_work
 from helpline.realtime import protocol
 from helpline.realtime.hub import Connection, Hub
@@ -47,15 +46,6 @@ class VisitorPeer(ConversationPeer):
         return conversations.ContactActor(
             workspace_id=self.principal.workspace_id, contact_id=self.principal.contact_id
         )
-
-    def ready(self, connection: Connection) -> str:
-        settings = self.runtime.settings
-        return protocol.Ready(
-            connection_id=connection.id,
-            heartbeat_interval_s=settings.ws_heartbeat_interval.total_seconds(),
-            max_lifetime_s=settings.ws_max_lifetime.total_seconds(),
-            server_time=utc_now(),
-        ).encode()
 
     @override
     async def access(self, session: AsyncSession, conversation_id: uuid.UUID) -> Conversation:
@@ -119,5 +109,5 @@ async def widget_socket(websocket: WebSocket) -> None:
         kind="widget",
     )
     peer = VisitorPeer(runtime, principal, token)
-    connection.queue.put_nowait(peer.ready(connection))
+    connection.queue.put_nowait(socket_session.ready_frame(runtime, connection))
     await socket_session.run(websocket, runtime, hub, connection, peer)
