@@ -97,3 +97,49 @@ async def test_a_read_only_unit_of_work_reads_while_a_writer_holds_the_lock(
                         await other.execute(select(func.count()).select_from(Workspace))
     finally:
         await impatient.close()
+
+
+async def test_a_cancelled_caller_still_gets_its_commit_announced(runtime: Runtime) -> None:
+    """A socket dropped mid-send cancels the task handling the send: once the commit has
+    started, the commit and its after-commit hooks (the real-time events) still finish, and
+    only then is the cancellation honoured."""
+    hook_started, release_hook = asyncio.Event(), asyncio.Event()
+    calls: list[str] = []
+
+    async def slow_publish() -> None:
+        hook_started.set()
+        await release_hook.wait()
+        calls.append(f"published, {await _count(runtime)} committed")
+
+    async def handle_send() -> None:
+        async with unit_of_work(runtime.sessionmaker) as session:
+            await tenancy.create_workspace(session, None, name="Committed")
+            after_commit(session, slow_publish)
+
+    handling = asyncio.create_task(handle_send())
+    await hook_started.wait()
+    handling.cancel()
+    # The cancellation waits for the hook instead of interrupting it.
+    await asyncio.sleep(0)
+    assert not handling.done()
+    release_hook.set()
+    with pytest.raises(asyncio.CancelledError):
+        await handling
+    assert calls == ["published, 1 committed"]
+
+
+async def test_a_caller_cancelled_before_the_commit_rolls_back(runtime: Runtime) -> None:
+    inside, never = asyncio.Event(), asyncio.Event()
+
+    async def handle_send() -> None:
+        async with unit_of_work(runtime.sessionmaker) as session:
+            await tenancy.create_workspace(session, None, name="Never committed")
+            inside.set()
+            await never.wait()
+
+    handling = asyncio.create_task(handle_send())
+    await inside.wait()
+    handling.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await handling
+    assert await _count(runtime) == 0

@@ -12,7 +12,12 @@ Rules:
   durable (waking the job dispatcher, publishing real-time events). Hooks run in order after
   the commit, and are discarded on rollback. A failing hook is logged, never raised: the
   commit already happened and the caller's answer must reflect it.
+- Once the commit starts, it and the after-commit hooks finish even if the caller is
+  cancelled meanwhile (a socket dropped mid-send cancels the task handling it): a change
+  must never be durable and yet unannounced. The cancellation is honoured right after.
 """
+
+import asyncio
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -50,13 +55,43 @@ async def unit_of_work(
                 _ = await session.connection(execution_options={READ_ONLY_OPTION: True})
             yield session
             await _run_before_commit(session)
-            await session.commit()
         except BaseException:
-            session.info.pop(_HOOKS_KEY, None)
-            session.info.pop(_BEFORE_KEY, None)
-            await session.rollback()
+            await _roll_back(session)
             raise
-        await _run_hooks(session)
+        await _finish_regardless(_commit_then_run_hooks(session))
+
+
+async def _roll_back(session: AsyncSession) -> None:
+    session.info.pop(_HOOKS_KEY, None)
+    session.info.pop(_BEFORE_KEY, None)
+    await session.rollback()
+
+
+async def _commit_then_run_hooks(session: AsyncSession) -> None:
+    try:
+        await session.commit()
+    except BaseException:
+        await _roll_back(session)
+        raise
+    await _run_hooks(session)
+
+
+async def _finish_regardless(work: Awaitable[None]) -> None:
+    """Run `work` to its end even if this task is cancelled meanwhile, then re-raise the
+    cancellation (or the work's own error)."""
+    task = asyncio.ensure_future(work)
+    cancelled: asyncio.CancelledError | None = None
+    while not task.done():
+        try:
+            # Unlike awaiting the task, waiting for it does not pass a cancellation on.
+            await asyncio.wait({task})
+        except asyncio.CancelledError as error:
+            cancelled = error
+    if cancelled is not None:
+        if not task.cancelled() and task.exception() is not None:
+            log.error("unit_of_work_failed_while_cancelled", exc_info=task.exception())
+        raise cancelled
+    task.result()
 
 
 async def _run_before_commit(session: AsyncSession) -> None:
