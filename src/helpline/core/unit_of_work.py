@@ -18,7 +18,6 @@ Rules:
 """
 
 import asyncio
-
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
