@@ -12,6 +12,7 @@ from helpline.api import api_router
 from helpline.core.error_handlers import install_error_handlers
 from helpline.core.middleware import RequestContextMiddleware
 from helpline.core.runtime import create_runtime
+from helpline.dashboard.routes import PAGE_ROUTERS
 from helpline.jobs.worker import Worker
 from helpline.realtime.hub import Hub
 from helpline.realtime.presence import create_presence
@@ -62,4 +63,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(api_router)
     # The widget's script files: public static code, not an API route (widget/routes.py).
     app.include_router(widget_files_router)
+    # The dashboard: pages, not API routes (tests/dashboard/test_page_sweep.py attacks them).
+    for router in PAGE_ROUTERS:
+        app.include_router(router)
     return app

@@ -24,6 +24,8 @@ class Scope(StrEnum):
     conversations_write = "conversations:write"
     knowledge_read = "knowledge:read"
     knowledge_write = "knowledge:write"
+    canned_read = "canned:read"
+    canned_write = "canned:write"
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,7 @@ from helpline.auth.service.api_keys import create_api_key, delete_api_key, list_
 from helpline.auth.service.authenticate import (
     authenticate_access_token,
     authenticate_api_key,
+    authenticate_web_token,
     recheck_member,
 )
 from helpline.auth.service.passwords import (
@@ -16,6 +17,7 @@ from helpline.auth.service.passwords import (
 from helpline.auth.service.sessions import (
     RefreshTokenReused,
     TokenPair,
+    fresh_access_token,
     login,
     logout,
     refresh,
@@ -23,6 +25,7 @@ from helpline.auth.service.sessions import (
     revoke_user_sessions,
     start_session,
     switch_workspace,
+    web_token,
 )
 
 __all__ = [
@@ -30,11 +33,13 @@ __all__ = [
     "TokenPair",
     "authenticate_access_token",
     "authenticate_api_key",
+    "authenticate_web_token",
     "change_password",
     "check_password_strength",
     "create_api_key",
     "create_user",
     "delete_api_key",
+    "fresh_access_token",
     "list_api_keys",
     "login",
     "logout",
@@ -46,4 +51,5 @@ __all__ = [
     "revoke_user_sessions",
     "start_session",
     "switch_workspace",
+    "web_token",
 ]

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from helpline.auth.models import AuthSession, User
 from helpline.auth.principals import ApiKeyPrincipal, MemberPrincipal, Scope, StaffPrincipal
 from helpline.auth.repository import ApiKeyLookup
-from helpline.auth.tokens import read_access_token
+from helpline.auth.tokens import read_access_token, read_web_token
 from helpline.core.errors import NotAuthenticated
 from helpline.core.security import hash_secret
 from helpline.core.time import utc_now
@@ -31,6 +31,16 @@ async def authenticate_access_token(
     tokens at once.
     """
     claims = read_access_token(settings, token)
+    return await _principal_of_session(
+        session, claims.session_id, claims.user_id, claims.workspace_id
+    )
+
+
+async def authenticate_web_token(
+    session: AsyncSession, settings: Settings, token: str
+) -> MemberPrincipal | StaffPrincipal:
+    """The dashboard cookie's principal, checked against its live session like a token."""
+    claims = read_web_token(settings, token)
     return await _principal_of_session(
         session, claims.session_id, claims.user_id, claims.workspace_id
     )

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from helpline.auth.models import AuthSession, RefreshToken, User
 from helpline.auth.principals import MemberPrincipal, StaffPrincipal
 from helpline.auth.repository import AuthSessionRepository, RefreshTokenRepository, UserRepository
-from helpline.auth.tokens import REFRESH_TOKEN_PREFIX, issue_access_token
+from helpline.auth.tokens import REFRESH_TOKEN_PREFIX, issue_access_token, issue_web_token
 from helpline.core.context import current_origin
 from helpline.core.errors import Conflict, NotAuthenticated, NotFound
 from helpline.core.ratelimit import Limit, RateLimiter, enforce
@@ -29,6 +29,9 @@ class TokenPair:
     refresh_token: str
     refresh_token_expires_at: datetime
     workspace_id: uuid.UUID | None
+    # The login session behind both tokens (the dashboard's cookie names it too).
+    session_id: uuid.UUID
+    user_id: uuid.UUID
 
 
 async def login(
@@ -118,6 +121,8 @@ def _issue_tokens(
         refresh_token=refresh,
         refresh_token_expires_at=auth_session.expires_at,
         workspace_id=auth_session.workspace_id,
+        session_id=auth_session.id,
+        user_id=auth_session.user_id,
     )
 
 
@@ -203,3 +208,25 @@ async def revoke_member_sessions(
     session: AsyncSession, user_id: uuid.UUID, workspace_id: uuid.UUID
 ) -> None:
     await AuthSessionRepository(session).revoke_for_membership(user_id, workspace_id, at=utc_now())
+
+
+def web_token(settings: Settings, pair: TokenPair) -> str:
+    """The dashboard's cookie for the session a login just started: it ends with it."""
+    return issue_web_token(
+        settings,
+        user_id=pair.user_id,
+        session_id=pair.session_id,
+        workspace_id=pair.workspace_id,
+        expires_at=pair.refresh_token_expires_at,
+    )
+
+
+def fresh_access_token(settings: Settings, principal: MemberPrincipal) -> tuple[str, datetime]:
+    """A new access token for a live session (the dashboard's scripts call the API with it,
+    while the cookie stays out of their reach)."""
+    return issue_access_token(
+        settings,
+        user_id=principal.user_id,
+        session_id=principal.session_id,
+        workspace_id=principal.workspace_id,
+    )
