@@ -73,7 +73,12 @@ async def check_csrf(request: Request, expected: str) -> None:
         raise CsrfRefused()
 
 
+# Supervisors see reports and team settings; owners and admins see every setting.
+SUPERVISING_ROLES = frozenset({Role.owner, Role.admin, Role.supervisor})
+
 Member = Annotated[Viewer, Depends(PageAuth(ALL_ROLES))]
 MemberWrite = Annotated[Viewer, Depends(PageAuth(ALL_ROLES, write=True))]
 Manager = Annotated[Viewer, Depends(PageAuth(MANAGER_ROLES))]
 ManagerWrite = Annotated[Viewer, Depends(PageAuth(MANAGER_ROLES, write=True))]
+Supervisor = Annotated[Viewer, Depends(PageAuth(SUPERVISING_ROLES))]
+SupervisorWrite = Annotated[Viewer, Depends(PageAuth(SUPERVISING_ROLES, write=True))]
