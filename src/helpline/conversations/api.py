@@ -265,6 +265,7 @@ async def post_message(
         client_message_id=body.client_message_id,
         private=body.private,
         attachment_ids=body.attachment_ids,
+        mentions=body.mentions,
     )
     if not posted.created:
         response.status_code = status.HTTP_200_OK

@@ -93,6 +93,15 @@ class MessageCreated(Frame):
     message: MessageRead
 
 
+class MemberMentioned(Frame):
+    """To each member a private note mentions: the note, and who wrote it."""
+
+    type: Literal["mention"] = "mention"
+    conversation_id: uuid.UUID
+    message: MessageRead
+    by_member_id: uuid.UUID | None
+
+
 class VisitorMessageCreated(Frame):
     type: Literal["message.created"] = "message.created"
     conversation_id: uuid.UUID

@@ -159,6 +159,8 @@ class MessageCreate(InputSchema):
     private: bool = False
     # Files uploaded by the sender to this conversation (POST .../attachments), not yet sent.
     attachment_ids: list[uuid.UUID] = Field(default=[], max_length=MAX_ATTACHMENTS_PER_MESSAGE)
+    # Members a private note mentions (member ids); each gets a `mention` event.
+    mentions: list[uuid.UUID] = Field(default=[], max_length=20)
 
 
 class AttachmentRead(TimestampedSchema):

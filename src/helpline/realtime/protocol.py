@@ -77,6 +77,8 @@ class Send(ClientFrame):
     # and resending with the same id is how it finds out without duplicating.
     client_message_id: str = Field(min_length=1, max_length=64)
     private: bool = False
+    # Members a private note mentions (member ids): see service/mentions.py.
+    mentions: list[uuid.UUID] = Field(default_factory=list, max_length=20)
 
 
 class MarkRead(ClientFrame):

@@ -90,6 +90,7 @@ class ConversationPeer(abc.ABC):
                 client_message_id=frame.client_message_id,
                 private=frame.private,
                 attachment_ids=frame.attachment_ids,
+                mentions=frame.mentions,
             )
             [view] = await self.describe(session, [posted.message])
         # Out of the unit of work: committed, and its events handed to the broker. Only now

@@ -24,6 +24,7 @@ from helpline.conversations.service.common import (
     lock,
     request_bot_reply,
 )
+from helpline.conversations.service.mentions import MENTIONS_KEY, checked_mentions
 from helpline.conversations.service.timeline import is_author, post_authored
 from helpline.core.errors import NotFound, PermissionDenied
 
@@ -88,6 +89,7 @@ async def post_message(
     private: bool = False,
     attachment_ids: Sequence[uuid.UUID] = (),
     data: dict[str, Any] | None = None,
+    mentions: Sequence[uuid.UUID] = (),
 ) -> Posted:
     """Append a message with the next seq. A client id seen before in this conversation
     returns the original message and changes nothing (a retry after a lost answer); used by
@@ -98,6 +100,8 @@ async def post_message(
 
     `attachment_ids` are the actor's own uploads to this conversation, not sent yet (see
     attachments.take_uploads); with at least one, the body may be empty.
+
+    `mentions`: members a private note mentions (service/mentions.py); they are told.
 
     Only the bot attaches `data` (its citations). A contact's message in a conversation the
     bot owns asks the bot to answer it (the `bot.reply` job, after commit).
@@ -124,6 +128,9 @@ async def post_message(
         publishing.message_appended(session, original, may_have_files=True)
         return Posted(original, created=False)
     check_not_merged(conversation)
+    mentioned = await checked_mentions(session, conversation, mentions, private=private)
+    if mentioned:
+        data = {MENTIONS_KEY: [str(member_id) for member_id in mentioned]}
     files = await uploads.take_uploads(session, actor, conversation, attachment_ids)
     message = post_authored(
         session,

@@ -24,6 +24,7 @@ from helpline.conversations.schemas import (
     VisitorConversationRead,
     VisitorMessageRead,
 )
+from helpline.conversations.service.mentions import mentioned_in
 from helpline.conversations.service.views import (
     describe,
     describe_messages,
@@ -228,6 +229,12 @@ def _publish_message(
     workspace = conversation.workspace_id
     frame = events.MessageCreated(conversation_id=conversation.id, message=view)
     publish_on_commit(session, workspace, events.agents_of(conversation), frame.encode())
+    if mentioned := mentioned_in(view.data):
+        mention = events.MemberMentioned(
+            conversation_id=conversation.id, message=view, by_member_id=view.sender_member_id
+        )
+        audience = [events.member_key(member_id) for member_id in mentioned]
+        publish_on_commit(session, workspace, audience, mention.encode())
     if visitor_view is not None:
         visitor_frame = events.VisitorMessageCreated(
             conversation_id=conversation.id, message=visitor_view
