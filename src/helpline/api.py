@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from helpline.audit.api import router as audit_router
 from helpline.auth.api import router as auth_router
+from helpline.canned.api import router as canned_router
 from helpline.contacts.api import router as contacts_router
 from helpline.conversations.api import router as conversations_router
 from helpline.conversations.attachments_api import router as attachments_router
@@ -31,6 +32,7 @@ ROUTERS = (
     widget_router,
     sockets_router,
     knowledge_router,
+    canned_router,
 )
 
 api_router = APIRouter()

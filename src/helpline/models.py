@@ -5,6 +5,7 @@ Used by migrations and tests; application code imports each domain's models dire
 
 from helpline.audit.models import AuditEvent
 from helpline.auth.models import ApiKey, AuthSession, PasswordReset, RefreshToken, User
+from helpline.canned.models import CannedResponse
 from helpline.contacts.models import Contact
 from helpline.conversations.models import (
     Conversation,
@@ -32,6 +33,7 @@ __all__ = [
     "AuditEvent",
     "AuthSession",
     "Base",
+    "CannedResponse",
     "Contact",
     "Conversation",
     "ConversationCounter",

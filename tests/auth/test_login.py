@@ -130,10 +130,12 @@ class TestLogin:
         assert {m["email"] for m in members.json()} == {f"{r.value}@b.example" for r in Role} | {
             "agent@a.example"
         }
-        teams = await client.post(
-            "/api/v1/teams", json={"name": "Nope"}, headers=bearer(tokens["access_token"])
+        invited = await client.post(
+            "/api/v1/invitations",
+            json={"email": "nope@b.example", "role": "agent"},
+            headers=bearer(tokens["access_token"]),
         )
-        assert teams.status_code == 403  # a supervisor in B, not a manager
+        assert invited.status_code == 403  # a supervisor in B, not a manager
 
     async def test_suspended_workspaces_are_not_offered(
         self, client: httpx.AsyncClient, runtime: Runtime, world: World

@@ -6,6 +6,7 @@ import pytest
 
 from helpline.core.runtime import Runtime
 from helpline.tenancy.models import Role, Workspace, WorkspaceStatus
+from helpline.tenancy.schemas import WorkspaceSettings
 from tests.fixtures.api import load, me_status, refresh
 from tests.fixtures.world import World
 
@@ -27,21 +28,11 @@ class TestGetWorkspace:
         assert body["status"] == "active"
         assert body["public_key"] == world.a.workspace.public_key
         assert body["domains"] == ["a.example"]
-        assert body["settings"] == {
-            "timezone": "UTC",
-            "locale": "en",
-            "widget_origins": [],
-            "identity_verification": False,
-            "auto_assignment": True,
-            "bot_enabled": False,
-            "bot_confidence_threshold": 0.5,
-            "bot_handoff_message": "Let me connect you with a member of our team.",
-            "widget_name": "",
-            "widget_color": "#2563eb",
-            "widget_greeting": "",
-            "widget_position": "right",
-            "widget_theme": "auto",
-        }
+        # Every setting, at its default (each capability adds its own).
+        assert body["settings"] == WorkspaceSettings().model_dump(mode="json")
+        assert body["settings"]["timezone"] == "UTC"
+        assert body["settings"]["widget_origins"] == []
+        assert body["settings"]["auto_assignment"] is True
 
 
 class TestUpdateWorkspace:

@@ -95,7 +95,8 @@ def demo(
     typer.echo(f"\nHelpline demo workspace {workspace.name!r}, widget key {workspace.public_key}")
     typer.echo(f"Widget origins: {', '.join(workspace.settings.get('widget_origins', []))}")
     typer.echo(f"Data: {settings.resolved_database_url}\n")
-    typer.echo("Logins (POST /api/v1/auth/login with email and password):")
+    typer.echo(f"Dashboard: {base}/login  (or POST /api/v1/auth/login with email and password)")
+    typer.echo("Logins:")
     for login in DEMO_LOGINS:
         typer.echo(f"  {login.role.value:<6} {login.email:<28} {login.password}")
     typer.echo(f"\nAPI docs: {base}/api/docs   Health: {base}/api/v1/health\n")

@@ -29,7 +29,7 @@ from helpline.core.errors import (
 )
 from helpline.tenancy import service as tenancy
 from helpline.tenancy.access import access_invitation, access_member, access_team
-from helpline.tenancy.models import Membership, Team, Workspace
+from helpline.tenancy.models import Membership, Role, Team, Workspace
 from helpline.tenancy.schemas import (
     AvailabilityUpdate,
     InvitationAccept,
@@ -57,7 +57,9 @@ WorkspaceWriter = Annotated[Principal, Depends(WorkspaceAuth(MANAGER_ROLES, Scop
 MembersReader = Annotated[Principal, Depends(WorkspaceAuth(ALL_ROLES, Scope.members_read))]
 MembersWriter = Annotated[Principal, Depends(WorkspaceAuth(MANAGER_ROLES, Scope.members_write))]
 TeamsReader = Annotated[Principal, Depends(WorkspaceAuth(ALL_ROLES, Scope.teams_read))]
-TeamsWriter = Annotated[Principal, Depends(WorkspaceAuth(MANAGER_ROLES, Scope.teams_write))]
+# Supervisors lead teams: they manage them too (and see them in the dashboard's settings).
+TEAM_WRITER_ROLES = frozenset({Role.owner, Role.admin, Role.supervisor})
+TeamsWriter = Annotated[Principal, Depends(WorkspaceAuth(TEAM_WRITER_ROLES, Scope.teams_write))]
 
 NOT_FOUND = responses(NotFound)
 WRITE_ERRORS = responses(NotFound, PermissionDenied, Conflict)

@@ -1,11 +1,13 @@
 """Request and response shapes for workspaces, members, teams and invitations."""
 
+import itertools
+import re
 import uuid
 import zoneinfo
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal
 
-from pydantic import ConfigDict, EmailStr, Field, field_validator
+from pydantic import ConfigDict, EmailStr, Field, field_validator, model_validator
 
 from helpline.core.schemas import IDSchema, InputSchema, Schema, TimestampedSchema
 from helpline.tenancy.models import Availability, Role, WorkspaceStatus
@@ -16,6 +18,174 @@ Slug = Annotated[
     str, Field(min_length=2, max_length=63, pattern=r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])$")
 ]
 Password = Annotated[str, Field(min_length=1, max_length=256)]
+
+
+# Between the two times of an interval in messages, as people write it (an en dash).
+DASH: Final = "\N{EN DASH}"
+WEEKDAYS: Final = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+MAX_INTERVALS_PER_DAY: Final = 3
+_OPENS: Final = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
+_CLOSES: Final = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]|24:00")
+
+
+class OpeningInterval(InputSchema):
+    """One stretch of a day when the team answers, in the workspace's time zone. "HH:MM"
+    strings compare like the times they name; "24:00" closes at midnight."""
+
+    start: str
+    end: str
+
+    @field_validator("start")
+    @classmethod
+    def _opening_time(cls, value: str) -> str:
+        if not _OPENS.fullmatch(value):
+            raise ValueError(f"{value!r} is not a time of day: write it as HH:MM, such as 09:00")
+        return value
+
+    @field_validator("end")
+    @classmethod
+    def _closing_time(cls, value: str) -> str:
+        if not _CLOSES.fullmatch(value):
+            raise ValueError(
+                f"{value!r} is not a time of day: write it as HH:MM, such as 17:30 (24:00 for "
+                "midnight)"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _ends_after_it_starts(self) -> "OpeningInterval":
+        if self.end <= self.start:
+            raise ValueError(
+                f"the opening hours {self.start}{DASH}{self.end} end before they start: "
+                "an interval cannot run past midnight, split it over two days"
+            )
+        return self
+
+
+class BusinessHours(InputSchema):
+    """When the team answers: per weekday, up to three intervals (none: closed all day)."""
+
+    enabled: bool = False
+    monday: list[OpeningInterval] = Field(default_factory=list)
+    tuesday: list[OpeningInterval] = Field(default_factory=list)
+    wednesday: list[OpeningInterval] = Field(default_factory=list)
+    thursday: list[OpeningInterval] = Field(default_factory=list)
+    friday: list[OpeningInterval] = Field(default_factory=list)
+    saturday: list[OpeningInterval] = Field(default_factory=list)
+    sunday: list[OpeningInterval] = Field(default_factory=list)
+
+    def day(self, weekday: str) -> list[OpeningInterval]:
+        intervals: list[OpeningInterval] = getattr(self, weekday)
+        return intervals
+
+    @model_validator(mode="after")
+    def _days_make_sense(self) -> "BusinessHours":
+        for weekday in WEEKDAYS:
+            intervals = sorted(self.day(weekday), key=lambda i: i.start)
+            name = weekday.capitalize()
+            if len(intervals) > MAX_INTERVALS_PER_DAY:
+                raise ValueError(
+                    f"{name} has {len(intervals)} opening intervals: a day has at most "
+                    f"{MAX_INTERVALS_PER_DAY}"
+                )
+            for before, after in itertools.pairwise(intervals):
+                if after.start < before.end:
+                    raise ValueError(
+                        f"{name}: the opening hours {before.start}{DASH}{before.end} and "
+                        f"{after.start}{DASH}{after.end} overlap"
+                    )
+            setattr(self, weekday, intervals)
+        return self
+
+
+# What the inbox's label picker suggests. The palette is fixed, so every colour reads well
+# in light and dark; the names follow the rule of conversations' labels
+# (conversations/service/labels.py, which tenancy does not import), so a suggestion is
+# always a label a conversation accepts.
+LABEL_COLORS: Final = (
+    "gray",
+    "red",
+    "orange",
+    "yellow",
+    "green",
+    "teal",
+    "blue",
+    "indigo",
+    "purple",
+    "pink",
+)
+LabelColor = Literal[
+    "gray", "red", "orange", "yellow", "green", "teal", "blue", "indigo", "purple", "pink"
+]
+MAX_LABEL_CHARS: Final = 50
+MAX_CATALOGUE_LABELS: Final = 100
+_LABEL_NAME: Final = re.compile(rf"[a-z0-9_\- ]{{1,{MAX_LABEL_CHARS}}}")
+
+
+class LabelDefinition(InputSchema):
+    name: str
+    color: LabelColor = "gray"
+
+    @field_validator("name", mode="before")
+    @classmethod
+    def _label_name(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        # As conversations store labels: lowercase, runs of spaces collapsed.
+        name = " ".join(value.split()).lower()
+        if not name:
+            raise ValueError("a label needs a name")
+        if len(name) > MAX_LABEL_CHARS:
+            raise ValueError(
+                f"the label name {value[:60]!r} is too long: at most {MAX_LABEL_CHARS} characters"
+            )
+        if not _LABEL_NAME.fullmatch(name):
+            raise ValueError(
+                f"{value[:60]!r} is not a valid label name: use letters a-z, digits, spaces, "
+                "hyphens or underscores"
+            )
+        return name
+
+
+# The widget's pre-chat form (docs/widget.md): what it asks before a visitor's first message.
+MAX_PRECHAT_FIELDS: Final = 10
+# A field's key is the contact attribute its answer is kept in (the contacts' rule for
+# attribute names); `name` and `email` answers go to the contact's own name and email.
+_PRECHAT_KEY: Final = re.compile(r"[a-z][a-z0-9_]{0,49}")
+_RESERVED_PRECHAT_KEYS: Final = frozenset({"unverified_external_id"})
+
+
+class PrechatField(InputSchema):
+    key: str
+    label: str = Field(min_length=1, max_length=80)
+    kind: Literal["name", "email", "text"] = "text"
+    required: bool = False
+
+    @field_validator("key")
+    @classmethod
+    def _attribute_name(cls, value: str) -> str:
+        if not _PRECHAT_KEY.fullmatch(value) or value in _RESERVED_PRECHAT_KEYS:
+            raise ValueError(
+                f"{value[:60]!r} is not a valid field key: use 1 to 50 lower-case letters, "
+                "digits and underscores, starting with a letter (such as company)"
+            )
+        return value
+
+
+class WidgetPrechat(InputSchema):
+    enabled: bool = False
+    fields: list[PrechatField] = Field(default_factory=list, max_length=MAX_PRECHAT_FIELDS)
+
+    @model_validator(mode="after")
+    def _one_of_each(self) -> "WidgetPrechat":
+        keys = [f.key for f in self.fields]
+        for key in keys:
+            if keys.count(key) > 1:
+                raise ValueError(f"two pre-chat fields have the key {key!r}: keys are unique")
+        for kind in ("name", "email"):
+            if sum(f.kind == kind for f in self.fields) > 1:
+                raise ValueError(f"the pre-chat form can ask for the {kind} only once")
+        return self
 
 
 class WorkspaceSettings(InputSchema):
@@ -43,6 +213,12 @@ class WorkspaceSettings(InputSchema):
     widget_greeting: str = Field(default="", max_length=280)
     widget_position: Literal["right", "left"] = "right"
     widget_theme: Literal["auto", "light", "dark"] = "auto"
+    widget_prechat: WidgetPrechat = Field(default_factory=WidgetPrechat)
+    # When the team answers, and what the widget says outside those hours (docs/widget.md).
+    business_hours: BusinessHours = Field(default_factory=BusinessHours)
+    offline_message: str = Field(default="", max_length=500)
+    # The catalogue of labels the inbox suggests; conversations may still carry others.
+    labels: list[LabelDefinition] = Field(default_factory=list)
 
     @field_validator("timezone")
     @classmethod
@@ -50,6 +226,20 @@ class WorkspaceSettings(InputSchema):
         if value not in zoneinfo.available_timezones():
             raise ValueError(f"{value!r} is not a known time zone, such as Europe/Paris")
         return value
+
+    @field_validator("labels")
+    @classmethod
+    def _label_catalogue(cls, labels: list[LabelDefinition]) -> list[LabelDefinition]:
+        if len(labels) > MAX_CATALOGUE_LABELS:
+            raise ValueError(
+                f"the catalogue holds at most {MAX_CATALOGUE_LABELS} labels, not {len(labels)}"
+            )
+        seen: set[str] = set()
+        for label in labels:
+            if label.name in seen:
+                raise ValueError(f"there are two labels named {label.name!r}: names are unique")
+            seen.add(label.name)
+        return labels
 
     @field_validator("widget_origins")
     @classmethod
