@@ -123,12 +123,8 @@ async def update_workspace(
 ) -> WorkspaceRead:
     """Change the workspace's name, website domains or settings (owners and admins)."""
     workspace = await tenancy.get_workspace(session, principal.workspace_id)
-    was_auto = WorkspaceSettings.model_validate(workspace.settings).auto_assignment
     changes = body.model_dump(exclude_unset=True)
-    await tenancy.update_workspace(session, principal, workspace, changes=changes)
-    if not was_auto and WorkspaceSettings.model_validate(workspace.settings).auto_assignment:
-        # Automatic assignment turned on: hand out what queued meanwhile.
-        await conversations.drain_backlog(session, principal.workspace_id)
+    await conversations.update_workspace(session, principal, workspace, changes=changes)
     return await workspace_read(session, workspace)
 
 

@@ -74,6 +74,7 @@ from helpline.conversations.service.routing import (
     hand_off,
     release_member,
     route_to_human,
+    update_workspace,
 )
 from helpline.conversations.service.views import (
     WIDGET_DOWNLOAD_BASE,
@@ -145,6 +146,7 @@ __all__ = [
     "snooze",
     "start_conversation",
     "update_conversation",
+    "update_workspace",
     "upload",
     "wake_snoozed",
 ]

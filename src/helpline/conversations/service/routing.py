@@ -11,9 +11,11 @@ capacity twice; the conversation's own lock, re-checked, settles races with clai
 """
 
 import uuid
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from helpline.auth.principals import WorkspacePrincipal
 from helpline.conversations.models import Conversation, Message, Owner, SystemEvent
 from helpline.conversations.routing_repository import (
     WORKING_STATUSES,
@@ -25,7 +27,8 @@ from helpline.conversations.service.common import BotActor, lock
 from helpline.conversations.service.messages import checked_body
 from helpline.conversations.service.timeline import post_authored, post_system
 from helpline.core.time import utc_now
-from helpline.tenancy.models import Availability, Membership
+from helpline.tenancy import service as tenancy
+from helpline.tenancy.models import Availability, Membership, Workspace
 from helpline.tenancy.repository import MembershipRepository, WorkspaceLookup
 from helpline.tenancy.schemas import WorkspaceSettings
 
@@ -104,6 +107,21 @@ async def drain_backlog(session: AsyncSession, workspace_id: uuid.UUID) -> int:
     if not await _lock_routing(session, workspace_id):
         return 0
     return await _drain(session, workspace_id)
+
+
+async def update_workspace(
+    session: AsyncSession,
+    actor: WorkspacePrincipal,
+    workspace: Workspace,
+    *,
+    changes: dict[str, Any],
+) -> None:
+    """tenancy.update_workspace, and when it turns automatic assignment on, hand out what
+    queued meanwhile (REST and the dashboard's settings both change a workspace this way)."""
+    was_auto = WorkspaceSettings.model_validate(workspace.settings).auto_assignment
+    await tenancy.update_workspace(session, actor, workspace, changes=changes)
+    if not was_auto and WorkspaceSettings.model_validate(workspace.settings).auto_assignment:
+        await drain_backlog(session, workspace.id)
 
 
 async def release_member(

@@ -220,11 +220,7 @@ async def current_settings(session: AsyncSession, viewer: Viewer) -> WorkspaceSe
 
 
 async def save_workspace(session: AsyncSession, viewer: Viewer, update: WorkspaceUpdate) -> None:
-    """What `PATCH /api/v1/workspace` does (tenancy/api.py), step for step."""
+    """What `PATCH /api/v1/workspace` does (tenancy/api.py)."""
     workspace = await tenancy.get_workspace(session, viewer.principal.workspace_id)
-    was_auto = WorkspaceSettings.model_validate(workspace.settings).auto_assignment
     changes = update.model_dump(exclude_unset=True)
-    await tenancy.update_workspace(session, viewer.principal, workspace, changes=changes)
-    if not was_auto and WorkspaceSettings.model_validate(workspace.settings).auto_assignment:
-        # Automatic assignment turned on: hand out what queued meanwhile.
-        await conversations.drain_backlog(session, viewer.principal.workspace_id)
+    await conversations.update_workspace(session, viewer.principal, workspace, changes=changes)
