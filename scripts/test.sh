@@ -251,7 +251,7 @@ fi
 
 if $HAVE_NODE; then
   echo "=== node --test (widget) ==="
-  node --test --test-reporter=spec tests/widget/*.test.mjs
+  node --test --test-reporter=spec tests/widget/*.test.mjs tests/dashboard/js/*.test.mjs
 fi
 
 # --- pytest, once per database ------------------------------------------------------
