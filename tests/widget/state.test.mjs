@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { initialState, latestIncomingSeq, reduce, timeline } from "../../src/helpline/widget/static/state.js";
+import { initialState, isOpen, latestIncomingSeq, reduce, startScreen, timeline } from "../../src/helpline/widget/static/state.js";
 
 const conversation = { id: "c1", status: "open" };
 const agent = (id, seq) => ({ id, seq, conversation_id: "c1", sender_kind: "agent", body: `a${seq}` });
@@ -132,4 +132,29 @@ test("history loaded after a reload is not unread", () => {
   assert.equal(state.messages.length, 2);
   assert.equal(state.unread, 0);
   assert.equal(reduce(state, { type: "messages", messages: [agent("m3", 3)] }).unread, 1);
+});
+
+test("the home list: a message marks its conversation unread; a stale list does not undo it", () => {
+  const summary = { id: "c1", status: "open", last_message: agent("m1", 1), unread: false, last_activity_at: "2026-01-01T00:00:00Z" };
+  let state = run([{ type: "conversations", conversations: [summary] }, { type: "screen", screen: "home" }]);
+  state = reduce(state, { type: "messages", messages: [agent("m2", 2)] });
+  assert.equal(state.conversations[0].unread, true);
+  assert.equal(state.conversations[0].last_message.id, "m2");
+  state = reduce(state, { type: "conversations", conversations: [summary] });
+  assert.equal(state.conversations[0].last_message.id, "m2", "a list fetched before m2 keeps m2");
+  assert.equal(state.conversations[0].unread, true);
+});
+
+test("where starting a conversation leads: offline, then the pre-chat form, then the chat", () => {
+  const prechat = { enabled: true, fields: [{ key: "email", label: "Email", kind: "email", required: true }] };
+  const closed = { open_now: false, next_open_at: "2026-11-23T08:00:00Z" };
+  const now = Date.parse("2026-11-22T20:00:00Z");
+  assert.equal(startScreen(initialState({ config: { prechat, hours: closed } }), now), "offline");
+  assert.equal(isOpen({ hours: closed }, Date.parse("2026-11-23T08:00:00Z")), true, "opens on time");
+  assert.equal(isOpen({ hours: { open_now: false, next_open_at: null } }, now), false);
+  const open = { open_now: true, next_open_at: null };
+  assert.equal(startScreen(initialState({ config: { prechat, hours: open } }), now), "prechat");
+  const filled = reduce(initialState({ config: { prechat, hours: open } }), { type: "prechatDone" });
+  assert.equal(startScreen(filled, now), "chat");
+  assert.equal(startScreen(initialState(), now), "chat", "no config yet: chat");
 });

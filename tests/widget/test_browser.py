@@ -188,5 +188,6 @@ async def test_hostile_text_from_either_side_is_shown_as_text_and_runs_nothing(
           };
         }"""
     )
-    assert found == {"tags": [], "handlers": [], "links": [], "svgs": 1}  # 1: the launcher icon
+    # 3: the icons of the launcher, the back button and the attach button.
+    assert found == {"tags": [], "handlers": [], "links": [], "svgs": 3}
     assert dialogs == []

@@ -27,6 +27,9 @@ def test_the_import_graph_is_followed() -> None:
     names = loaded_at_start()
 
     assert {"widget.js", "client.js", "protocol.js", "ui.js", "styles.js"} <= set(names)
+    # The screens behind the launcher come when the visitor opens the widget (ui.js).
+    assert "screens.js" not in names
+    assert "forms.js" not in names
 
 
 def test_everything_loaded_before_opening_is_under_30_kb_gzipped() -> None:

@@ -38,6 +38,9 @@ async def test_the_config_has_defaults_and_needs_no_credential(
         "position": "right",
         "theme": "auto",
         "locale": "en",
+        "prechat": {"enabled": False, "fields": []},
+        "hours": {"enabled": False, "open_now": True, "next_open_at": None},
+        "offline_message": "",
     }
     assert response.headers["cache-control"] == "public, max-age=60"
     assert response.headers["access-control-allow-origin"] == "*"
@@ -67,6 +70,9 @@ async def test_the_config_follows_the_workspace_settings(
         "position": "left",
         "theme": "dark",
         "locale": "fr",
+        "prechat": {"enabled": False, "fields": []},
+        "hours": {"enabled": False, "open_now": True, "next_open_at": None},
+        "offline_message": "",
     }
     other = (await client.get(f"/api/v1/widget/config/{world.b.workspace.public_key}")).json()
     assert other["name"] == world.b.workspace.name
@@ -84,6 +90,20 @@ async def test_the_config_follows_the_workspace_settings(
         {"widget_theme": "neon"},
         {"widget_name": "x" * 61},
         {"widget_greeting": "x" * 281},
+        {"widget_prechat": {"fields": [{"key": "Company", "label": "Company"}]}},
+        {"widget_prechat": {"fields": [{"key": "unverified_external_id", "label": "Id"}]}},
+        {"widget_prechat": {"fields": [{"key": "a", "label": ""}]}},
+        {"widget_prechat": {"fields": [{"key": "a", "label": "A", "kind": "phone"}]}},
+        {"widget_prechat": {"fields": [{"key": "a", "label": "A"}, {"key": "a", "label": "B"}]}},
+        {
+            "widget_prechat": {
+                "fields": [
+                    {"key": "email", "label": "Email", "kind": "email"},
+                    {"key": "work_email", "label": "Work email", "kind": "email"},
+                ]
+            }
+        },
+        {"widget_prechat": {"fields": [{"key": f"k{i}", "label": "K"} for i in range(11)]}},
     ],
 )
 async def test_invalid_widget_settings_are_refused(
@@ -92,6 +112,55 @@ async def test_invalid_widget_settings_are_refused(
     response = await patch_settings(client, world, **changes)
 
     assert response.status_code == 422, response.text
+
+
+PRECHAT = {
+    "enabled": True,
+    "fields": [
+        {"key": "name", "label": "Your name", "kind": "name", "required": True},
+        {"key": "email", "label": "Email", "kind": "email", "required": True},
+        {"key": "order_number", "label": "Order number", "kind": "text", "required": False},
+    ],
+}
+
+
+async def test_the_config_carries_the_prechat_form_and_business_hours(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    # Closed every day of the week: never open, so the widget shows the offline form.
+    changed = await patch_settings(
+        client,
+        world,
+        widget_prechat=PRECHAT,
+        business_hours={"enabled": True},
+        offline_message="We answer on weekdays.",
+    )
+    assert changed.status_code == 200, changed.text
+
+    config = (await client.get(config_url(world))).json()
+
+    assert config["prechat"] == PRECHAT
+    assert config["hours"] == {"enabled": True, "open_now": False, "next_open_at": None}
+    assert config["offline_message"] == "We answer on weekdays."
+
+
+async def test_the_config_says_when_the_team_next_opens(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    every_day = {
+        day: [{"start": "00:00", "end": "00:01"}]
+        for day in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+    }
+    changed = await patch_settings(
+        client, world, business_hours={"enabled": True, **every_day}, timezone="Asia/Tokyo"
+    )
+    assert changed.status_code == 200, changed.text
+
+    hours = (await client.get(config_url(world))).json()["hours"]
+
+    # Open one minute a day at Tokyo midnight, 15:00 UTC: the next is at most a day away.
+    if not hours["open_now"]:
+        assert hours["next_open_at"].endswith("T15:00:00Z")
 
 
 @pytest.mark.parametrize("key", ["hlw_unknown", "x" * 200])

@@ -125,6 +125,11 @@ class Conversation(IdMixin, TimestampMixin, WorkspaceScoped, Base):
     merged_into_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("conversations.id", ondelete="SET NULL")
     )
+    # The contact's rating once resolved (service/csat.py): 1 to 5, an optional comment, and
+    # when they first rated (a change within a week keeps that time).
+    csat_rating: Mapped[int | None]
+    csat_comment: Mapped[str | None] = mapped_column(Text)
+    csat_rated_at: Mapped[datetime | None]
 
 
 class ConversationLabel(IdMixin, WorkspaceScoped, Base):

@@ -286,6 +286,26 @@ class MessageRepository(TenantRepository[Message]):
         rows = rows[:limit]
         return (rows if forwards else rows[::-1]), has_more
 
+    async def newest_visible(
+        self, conversation_ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, Message]:
+        """The newest message the contact sees (visible_to_contact) of each conversation."""
+        newest = (
+            select(Message.conversation_id, func.max(Message.seq).label("seq"))
+            .where(
+                Message.workspace_id == self.workspace_id,
+                Message.conversation_id.in_(conversation_ids),
+                visible_to_contact(),
+            )
+            .group_by(Message.conversation_id)
+            .subquery()
+        )
+        statement = self.base_statement().join(
+            newest,
+            (Message.conversation_id == newest.c.conversation_id) & (Message.seq == newest.c.seq),
+        )
+        return {m.conversation_id: m for m in (await self.session.scalars(statement)).all()}
+
 
 class LabelRepository(TenantRepository[ConversationLabel]):
     model = ConversationLabel
@@ -363,6 +383,15 @@ class ReadCursorRepository(TenantRepository[ReadCursor]):
             .execution_options(synchronize_session=False)
         )
         return int((await self.session.execute(statement)).scalar_one())
+
+    async def of_contact(
+        self, contact_id: uuid.UUID, conversation_ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, int]:
+        """How far the contact has read each of these conversations (absent: nothing read)."""
+        statement = self.base_statement().where(
+            ReadCursor.contact_id == contact_id, ReadCursor.conversation_id.in_(conversation_ids)
+        )
+        return {c.conversation_id: c.last_read_seq for c in await self.session.scalars(statement)}
 
 
 class AttachmentRepository(TenantRepository[Attachment]):

@@ -38,6 +38,25 @@ class ContactSummary(IDSchema):
     email: str | None
 
 
+class CsatRead(Schema):
+    """The contact's rating of a resolved conversation (docs/widget-api.md, Rating)."""
+
+    rating: int
+    comment: str | None
+    # When the contact first rated; a change within a week keeps this time.
+    rated_at: datetime
+
+    @classmethod
+    def of(cls, conversation: Conversation) -> "CsatRead | None":
+        if conversation.csat_rating is None or conversation.csat_rated_at is None:
+            return None
+        return cls(
+            rating=conversation.csat_rating,
+            comment=conversation.csat_comment,
+            rated_at=conversation.csat_rated_at,
+        )
+
+
 class ConversationRead(TimestampedSchema):
     number: int
     public_id: str
@@ -59,6 +78,8 @@ class ConversationRead(TimestampedSchema):
     snoozed_until: datetime | None
     merged_into_id: uuid.UUID | None
     updated_at: datetime
+    # The contact's rating, once they rated the resolved conversation.
+    csat: CsatRead | None
 
     @classmethod
     def build(
@@ -67,9 +88,13 @@ class ConversationRead(TimestampedSchema):
         fields: dict[str, Any] = {
             name: getattr(conversation, name)
             for name in cls.model_fields
-            if name not in {"contact", "labels"}
+            if name not in {"contact", "labels", "csat"}
         }
-        fields.update(contact=ContactSummary.model_validate(contact), labels=list(labels))
+        fields.update(
+            contact=ContactSummary.model_validate(contact),
+            labels=list(labels),
+            csat=CsatRead.of(conversation),
+        )
         return cls.model_validate(fields)
 
 
@@ -318,3 +343,40 @@ class VisitorMessageCreate(InputSchema):
     client_message_id: ClientMessageId | None = None
     # Files the visitor uploaded to this conversation (POST .../attachments), not yet sent.
     attachment_ids: list[uuid.UUID] = Field(default=[], max_length=MAX_ATTACHMENTS_PER_MESSAGE)
+
+
+class VisitorConversationSummary(VisitorConversationRead):
+    """A conversation in the visitor's list: with its newest message they can see, whether
+    the team wrote since they last read it, and their rating."""
+
+    last_message: VisitorMessageRead | None
+    unread: bool
+    csat: CsatRead | None
+
+
+class CsatCreate(InputSchema):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"rating": 5, "comment": "Quick and kind, thank you."}]}
+    )
+
+    rating: int = Field(ge=1, le=5)
+    comment: Annotated[str, Field(max_length=1000)] | None = None
+
+
+class OfflineMessageCreate(InputSchema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "email": "ada@example.com",
+                    "name": "Ada",
+                    "body": "Can I change the delivery address of order 1042?",
+                }
+            ]
+        }
+    )
+
+    # Where the team answers; checked like any contact email (422 InvalidContact).
+    email: Annotated[str, Field(min_length=1, max_length=254)]
+    name: Annotated[str, Field(max_length=200)] | None = None
+    body: Body

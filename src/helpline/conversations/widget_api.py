@@ -15,6 +15,7 @@ from fastapi.responses import StreamingResponse
 
 from helpline.auth.dependencies import Visitor
 from helpline.auth.principals import VisitorPrincipal
+from helpline.contacts import service as contacts
 from helpline.conversations import service as conversations
 from helpline.conversations.access import (
     access_attachment_for_contact,
@@ -25,10 +26,14 @@ from helpline.conversations.schemas import (
     DEFAULT_MESSAGES_PAGE,
     MAX_MESSAGES_PAGE,
     AttachmentRead,
+    CsatCreate,
+    CsatRead,
+    OfflineMessageCreate,
     ReadCursorRead,
     ReadRequest,
     VisitorConversationCreate,
     VisitorConversationRead,
+    VisitorConversationSummary,
     VisitorMessageCreate,
     VisitorMessagePage,
     VisitorMessageRead,
@@ -62,10 +67,12 @@ def _actor(principal: VisitorPrincipal) -> conversations.ContactActor:
 @router.get("/conversations", responses=responses(NotAuthenticated, BadRequest))
 async def list_conversations(
     principal: Visitor, session: SessionDep, page: PageParamsDep
-) -> Page[VisitorConversationRead]:
-    """Your conversations, newest first."""
+) -> Page[VisitorConversationSummary]:
+    """Your conversations, newest first, each with its newest message, whether the team
+    wrote since you last read it, and your rating."""
     rows, next_cursor = await conversations.list_for_visitor(session, _actor(principal), page)
-    return Page(items=[VisitorConversationRead.of(c) for c in rows], next_cursor=next_cursor)
+    items = await conversations.describe_for_visitor(session, principal.contact_id, rows)
+    return Page(items=items, next_cursor=next_cursor)
 
 
 @router.post(
@@ -92,6 +99,39 @@ async def start_conversation(
         subject=body.subject,
         body=body.body,
     )
+    return VisitorConversationRead.of(conversation)
+
+
+# A conversation left outside business hours waits under this label for an answer by email.
+OFFLINE_LABEL = "offline"
+
+
+@router.post(
+    "/offline-messages",
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(
+        NotAuthenticated, RateLimited, conversations.InvalidMessage, contacts.InvalidContact
+    ),
+)
+async def leave_offline_message(
+    body: OfflineMessageCreate,
+    principal: Visitor,
+    session: SessionDep,
+    settings: SettingsDep,
+    limiter: RateLimiterDep,
+) -> VisitorConversationRead:
+    """Leave a message while the team is away: your email is kept on you, and the
+    conversation waits, labelled `offline`, for an answer by email."""
+    await visitors.enforce_message_limit(limiter, settings, principal)
+    profile: dict[str, str | None] = {"email": body.email}
+    if body.name:
+        profile["name"] = body.name
+    contact = await visitors.update_visitor(session, principal, changes=profile)
+    actor = _actor(principal)
+    conversation = await conversations.start_conversation(
+        session, actor, contact, channel=Channel.widget, subject="", body=body.body
+    )
+    await conversations.set_labels(session, actor, conversation, [OFFLINE_LABEL])
     return VisitorConversationRead.of(conversation)
 
 
@@ -184,6 +224,30 @@ async def mark_read(
     conversation = await access_visitor_conversation(session, principal, conversation_id)
     last_read = await conversations.mark_read(session, _actor(principal), conversation, body.seq)
     return ReadCursorRead(conversation_id=conversation.id, last_read_seq=last_read)
+
+
+@router.post(
+    f"{BY_ID}/rating",
+    responses=responses(
+        NotAuthenticated, NotFound, conversations.ConversationNotResolved, conversations.RatingFinal
+    ),
+)
+async def rate_conversation(
+    conversation_id: uuid.UUID, body: CsatCreate, principal: Visitor, session: SessionDep
+) -> CsatRead:
+    """Rate one of your resolved conversations from 1 to 5, with an optional comment; you
+    may change your rating for 7 days."""
+    conversation = await access_visitor_conversation(session, principal, conversation_id)
+    rated = await conversations.rate(
+        session, _actor(principal), conversation, rating=body.rating, comment=body.comment
+    )
+    return CsatRead.model_validate(
+        {
+            "rating": rated.csat_rating,
+            "comment": rated.csat_comment,
+            "rated_at": rated.csat_rated_at,
+        }
+    )
 
 
 async def _chunks(file: UploadFile) -> AsyncIterator[bytes]:

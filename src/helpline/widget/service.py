@@ -1,16 +1,27 @@
-"""The widget's public configuration and its install snippet, built from workspace settings."""
+"""The widget's public configuration and its install snippet, built from workspace settings;
+the attributes a visitor sets on themself."""
 
 from html import escape
+from typing import Any, Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from helpline.auth.principals import VisitorPrincipal
+from helpline.contacts import service as contacts
+from helpline.contacts.repository import ContactRepository
+from helpline.core.errors import NotAuthenticated
+from helpline.core.time import utc_now
 from helpline.tenancy.models import Workspace
 from helpline.tenancy.schemas import WorkspaceSettings
 from helpline.visitors import service as visitors
-from helpline.widget.schemas import WidgetConfig, WidgetSnippet
+from helpline.visitors.schemas import UNVERIFIED_ID_ATTRIBUTE
+from helpline.widget.hours import opening
+from helpline.widget.schemas import WidgetConfig, WidgetHours, WidgetSnippet
 
 # The path of the loader; `v1` changes only with an incompatible widget (docs/widget.md).
 SCRIPT_PATH = "/widget/v1/widget.js"
+# Attributes Helpline itself keeps on a visitor: a visitor cannot write them.
+RESERVED_ATTRIBUTES: Final = frozenset({UNVERIFIED_ID_ATTRIBUTE})
 
 
 async def public_config(session: AsyncSession, public_key: str) -> WidgetConfig:
@@ -21,6 +32,7 @@ async def public_config(session: AsyncSession, public_key: str) -> WidgetConfig:
 
 def config_of(workspace: Workspace) -> WidgetConfig:
     settings = WorkspaceSettings.model_validate(workspace.settings)
+    now = opening(settings.business_hours, settings.timezone, utc_now())
     return WidgetConfig(
         name=settings.widget_name or workspace.name,
         color=settings.widget_color.lower(),
@@ -28,7 +40,32 @@ def config_of(workspace: Workspace) -> WidgetConfig:
         position=settings.widget_position,
         theme=settings.widget_theme,
         locale=settings.locale,
+        prechat=settings.widget_prechat,
+        hours=WidgetHours(
+            enabled=settings.business_hours.enabled,
+            open_now=now.open_now,
+            next_open_at=now.next_open_at,
+        ),
+        offline_message=settings.offline_message,
     )
+
+
+async def set_visitor_attributes(
+    session: AsyncSession, principal: VisitorPrincipal, attributes: dict[str, Any]
+) -> None:
+    """Merge `attributes` into the visitor's own contact (None deletes a key), under the
+    contacts' rules; InvalidContact for a key Helpline keeps for itself."""
+    reserved = sorted(RESERVED_ATTRIBUTES & set(attributes))
+    if reserved:
+        raise contacts.InvalidContact(
+            f"The attribute {reserved[0]!r} is kept by Helpline itself: a visitor cannot set it."
+        )
+    repository = ContactRepository(session, workspace_id=principal.workspace_id)
+    # Locked: the merge reads the attributes before writing them.
+    contact = await repository.get_for_update(principal.contact_id)
+    if contact is None:
+        raise NotAuthenticated(visitors.SESSION_NOT_VALID)
+    await contacts.update_contact(session, contact, changes={"attributes": attributes})
 
 
 def snippet_of(public_url: str, workspace: Workspace) -> WidgetSnippet:

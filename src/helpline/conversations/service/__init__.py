@@ -34,6 +34,7 @@ from helpline.conversations.service.common import (
     InvalidSnooze,
     InvalidSubject,
 )
+from helpline.conversations.service.csat import ConversationNotResolved, RatingFinal, rate
 from helpline.conversations.service.labels import normalize_labels, set_labels
 from helpline.conversations.service.lifecycle import (
     WAKE_SNOOZED_JOB,
@@ -80,6 +81,7 @@ from helpline.conversations.service.views import (
     WIDGET_DOWNLOAD_BASE,
     describe,
     describe_attachment,
+    describe_for_visitor,
     describe_messages,
     describe_visitor_messages,
 )
@@ -101,6 +103,7 @@ __all__ = [
     "ClientMessageIdReused",
     "ContactActor",
     "ConversationMerged",
+    "ConversationNotResolved",
     "DrainBacklogArgs",
     "InvalidAttachment",
     "InvalidLabels",
@@ -111,6 +114,7 @@ __all__ = [
     "InvalidSubject",
     "Posted",
     "PresenceCheck",
+    "RatingFinal",
     "WakeSnoozedArgs",
     "add_note",
     "assign",
@@ -119,6 +123,7 @@ __all__ = [
     "claim",
     "describe",
     "describe_attachment",
+    "describe_for_visitor",
     "describe_messages",
     "describe_visitor_messages",
     "drain_backlog",
@@ -135,6 +140,7 @@ __all__ = [
     "normalize_labels",
     "open_attachment",
     "post_message",
+    "rate",
     "release_member",
     "route_to_human",
     "serving_headers",

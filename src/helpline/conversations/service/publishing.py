@@ -46,7 +46,11 @@ _WATCHED: Final = (
     "snoozed_until",
     "waiting_since",
     "merged_into_id",
+    "csat_rating",
+    "csat_comment",
 )
+# Fields that clients know under one name: a rating is one change, "csat".
+_CHANGE_NAMES: Final = {"csat_rating": "csat", "csat_comment": "csat"}
 # Of those, what a visitor's widget shows.
 _VISITOR_WATCHED: Final = frozenset({"status", "subject", "assignee_id", "merged_into_id"})
 
@@ -131,7 +135,8 @@ async def _publish(session: AsyncSession) -> None:
 def _changed_fields(
     conversation: Conversation, before: dict[str, Any], messages: Sequence[Message]
 ) -> list[str]:
-    fields = [name for name, value in before.items() if getattr(conversation, name) != value]
+    changed = (name for name, value in before.items() if getattr(conversation, name) != value)
+    fields = list(dict.fromkeys(_CHANGE_NAMES.get(name, name) for name in changed))
     if _labels_changed(messages, conversation):
         fields.append("labels")
     return fields

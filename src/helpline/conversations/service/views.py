@@ -6,12 +6,20 @@ from typing import Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from helpline.conversations.models import Attachment, Conversation, Message
-from helpline.conversations.repository import AttachmentRepository, ConversationRepository
+from helpline.conversations.models import Attachment, Conversation, Message, SenderKind
+from helpline.conversations.repository import (
+    AttachmentRepository,
+    ConversationRepository,
+    MessageRepository,
+    ReadCursorRepository,
+)
 from helpline.conversations.schemas import (
     AttachmentRead,
     ConversationRead,
+    CsatRead,
     MessageRead,
+    VisitorConversationRead,
+    VisitorConversationSummary,
     VisitorMessageRead,
 )
 
@@ -110,3 +118,36 @@ async def describe_visitor_messages(
         )
         for m in shown
     ]
+
+
+async def describe_for_visitor(
+    session: AsyncSession, contact_id: uuid.UUID, conversations: Sequence[Conversation]
+) -> list[VisitorConversationSummary]:
+    """The contact's conversations of one workspace as their list shows them: each with its
+    newest message they see, whether someone else wrote after what they read, and their
+    rating. Three queries (four with files) whatever the number of conversations."""
+    if not conversations:
+        return []
+    workspace_id = conversations[0].workspace_id
+    ids = [c.id for c in conversations]
+    newest = await MessageRepository(session, workspace_id=workspace_id).newest_visible(ids)
+    read = await ReadCursorRepository(session, workspace_id=workspace_id).of_contact(
+        contact_id, ids
+    )
+    last = {
+        view.conversation_id: view
+        for view in await describe_visitor_messages(session, list(newest.values()))
+    }
+    return [
+        VisitorConversationSummary(
+            **VisitorConversationRead.of(c).model_dump(),
+            last_message=last.get(c.id),
+            unread=_unread(last.get(c.id), read.get(c.id, 0)),
+            csat=CsatRead.of(c),
+        )
+        for c in conversations
+    ]
+
+
+def _unread(last: VisitorMessageRead | None, read_seq: int) -> bool:
+    return last is not None and last.sender_kind != SenderKind.contact and last.seq > read_seq

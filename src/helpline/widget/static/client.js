@@ -20,10 +20,11 @@ import {
   subprotocols,
   typingFrame,
 } from "./protocol.js";
-import { initialState, reduce } from "./state.js";
+import { initialState, reduce, startScreen } from "./state.js";
 
 const API = "/api/v1/widget";
 const PAGE = 50;
+const LIST = 20;
 const TYPING_EVERY_MS = 3000;
 const TYPING_EXPIRES_MS = 8000;
 const OFFLINE_AFTER_ATTEMPTS = 2;
@@ -37,8 +38,11 @@ export function createClient(options) {
   const fetchImpl = options.fetch || globalThis.fetch.bind(globalThis);
   const Socket = options.WebSocket || globalThis.WebSocket;
   const timers = options.timers || globalThis;
+  const Xhr = options.XMLHttpRequest || globalThis.XMLHttpRequest;
   let state = initialState({ locale: options.locale });
   let saved = load();
+  let started = null;
+  let uploads = 0;
   let sync = saved.sync || createSync();
   let socket = null;
   let attempt = 0;
@@ -91,7 +95,7 @@ export function createClient(options) {
     }
   }
 
-  async function startSession() {
+  async function startSession(identity) {
     const doc = globalThis.document;
     const browser = {
       language: globalThis.navigator?.language,
@@ -102,30 +106,45 @@ export function createClient(options) {
     };
     const body = { public_key: publicKey, browser };
     if (saved.token) body.token = saved.token;
+    if (identity) body.identity = identity;
     const { status, data } = await api("POST", `${API}/sessions`, body);
     if (status !== 200) return { status, data };
-    if (data.token !== saved.token) {
+    const renewed = data.token !== saved.token;
+    if (renewed) {
       // A new visitor: nothing of the previous one carries over.
       if (saved.token) dispatch({ type: "reset" });
       saved = { token: data.token };
       sync = createSync();
     }
     save();
-    return { status, data };
+    dispatch({ type: "visitor", visitor: data.visitor });
+    if (saved.prechat) dispatch({ type: "prechatDone" });
+    return { status, data, renewed };
   }
 
+  async function loadList() {
+    const list = await api("GET", `${API}/conversations?limit=${LIST}`);
+    if (list.status !== 200) return [];
+    dispatch({ type: "conversations", conversations: list.data.items });
+    return list.data.items;
+  }
+
+  /** Back where the visitor was: the conversation they had open, else their list (home),
+   * else whatever starts a first conversation (pre-chat, offline or chat). */
   async function loadConversation() {
-    let conversation = null;
-    if (saved.conversationId) {
+    const items = await loadList();
+    let conversation = items.find((c) => c.id === saved.conversationId);
+    if (!conversation && saved.conversationId) {
       const found = await api("GET", `${API}/conversations/${saved.conversationId}`);
       if (found.status === 200) conversation = found.data;
     }
-    if (!conversation) {
-      const list = await api("GET", `${API}/conversations?limit=1`);
-      conversation = list.status === 200 && list.data.items.length ? list.data.items[0] : null;
-    }
-    if (!conversation) return;
+    if (conversation) return show(conversation);
+    dispatch({ type: "screen", screen: items.length ? "home" : startScreen(state) });
+  }
+
+  async function show(conversation) {
     adopt(conversation);
+    dispatch({ type: "screen", screen: "chat" });
     const page = await api("GET", `${API}/conversations/${conversation.id}/messages?limit=${PAGE}`);
     if (page.status === 200) received(page.data.items, true);
   }
@@ -223,8 +242,8 @@ export function createClient(options) {
         break;
       }
       case "message.created":
-        if (!state.conversation) adopt({ id: frame.conversation_id });
-        if (frame.conversation_id === state.conversation.id) received([frame.message]);
+        if (!state.conversation && state.screen === "chat" && creating) adopt({ id: frame.conversation_id });
+        received([frame.message]);
         break;
       case "ack":
         inFlight.delete(frame.ref);
@@ -241,8 +260,11 @@ export function createClient(options) {
       case "conversation.assigned":
       case "conversation.status_changed":
       case "conversation.updated":
-        if (frame.conversation && state.conversation && frame.conversation.id === state.conversation.id) {
+        if (!frame.conversation) break;
+        if (state.conversation && frame.conversation.id === state.conversation.id) {
           dispatch({ type: "conversation", conversation: frame.conversation });
+        } else {
+          dispatch({ type: "summary", summary: frame.conversation });
         }
         break;
       case "resync_required":
@@ -281,10 +303,31 @@ export function createClient(options) {
     const { status, data } = await creating;
     creating = null;
     if (status === 201) {
+      dispatch({ type: "summary", summary: { ...data, unread: false, last_message: null } });
       if (!state.conversation) adopt(data);
       return state.conversation.id;
     }
     return null;
+  }
+
+  function sendFile(conversationId, file, localId) {
+    // XMLHttpRequest, not fetch: only it reports how much of an upload has gone.
+    return new Promise((resolve) => {
+      const xhr = new Xhr();
+      xhr.open("POST", new URL(`${API}/conversations/${conversationId}/attachments`, apiBase).href);
+      xhr.setRequestHeader("Authorization", `Bearer ${saved.token}`);
+      xhr.responseType = "json";
+      xhr.upload.onprogress = (event) => {
+        if (event.lengthComputable) {
+          dispatch({ type: "upload", upload: { localId, name: file.name, progress: event.loaded / event.total, status: "uploading" } });
+        }
+      };
+      xhr.onload = () => resolve({ status: xhr.status, data: xhr.response });
+      xhr.onerror = () => resolve({ status: 0, data: null });
+      const form = new FormData();
+      form.append("file", file, file.name);
+      xhr.send(form);
+    });
   }
 
   async function queue(send) {
@@ -306,11 +349,23 @@ export function createClient(options) {
     flush();
   }
 
+  function ready() {
+    return started || Promise.resolve({ status: 0 });
+  }
+
+  function failure(response) {
+    return { ok: false, error: response.data?.detail || "" };
+  }
+
   return {
     get state() {
       return state;
     },
-    async start() {
+    start() {
+      started = started || this.begin();
+      return started;
+    },
+    async begin() {
       dispatch({ type: "connection", status: "connecting" });
       const config = api("GET", `/api/v1/widget/config/${encodeURIComponent(publicKey)}`);
       const session = await startSession();
@@ -321,6 +376,112 @@ export function createClient(options) {
       for (const send of pendingSends(sync)) dispatch({ type: "pending", send });
       connect();
       return session;
+    },
+    /** Home: the visitor's conversations; reopening the widget after a reload lands here. */
+    home() {
+      saved.conversationId = null;
+      save();
+      dispatch({ type: "screen", screen: "home" });
+      return loadList();
+    },
+    open(conversation) {
+      return show(conversation);
+    },
+    /** Start a conversation: the pre-chat or offline form first when they apply. */
+    startNew() {
+      saved.conversationId = null;
+      save();
+      dispatch({ type: "newConversation", screen: startScreen(state) });
+    },
+    /** The pre-chat answers: `profile` (name, email) on the visitor, `attributes` too. */
+    async submitPrechat({ profile, attributes }) {
+      if (Object.keys(profile).length) {
+        const me = await api("PATCH", `${API}/me`, profile);
+        if (me.status !== 200) return failure(me);
+        dispatch({ type: "visitor", visitor: me.data });
+      }
+      if (Object.keys(attributes).length) {
+        const set = await api("PATCH", `${API}/me/attributes`, { attributes });
+        if (set.status !== 204) return failure(set);
+      }
+      saved.prechat = true;
+      save();
+      dispatch({ type: "prechatDone" });
+      dispatch({ type: "screen", screen: "chat" });
+      return { ok: true };
+    },
+    async submitOffline(values) {
+      const body = { email: values.email.trim(), body: values.body.trim() };
+      if (values.name && values.name.trim()) body.name = values.name.trim();
+      const left = await api("POST", `${API}/offline-messages`, body);
+      if (left.status !== 201) return failure(left);
+      dispatch({ type: "summary", summary: { ...left.data, unread: false, last_message: null } });
+      dispatch({ type: "screen", screen: "sent", sentTo: body.email });
+      return { ok: true };
+    },
+    async rate(conversationId, rating, comment) {
+      const body = { rating };
+      if (comment && comment.trim()) body.comment = comment.trim();
+      const rated = await api("POST", `${API}/conversations/${conversationId}/rating`, body);
+      if (rated.status !== 200) return failure(rated);
+      dispatch({ type: "summary", summary: { id: conversationId, csat: rated.data } });
+      if (state.conversation?.id === conversationId) {
+        dispatch({ type: "conversation", conversation: { id: conversationId, csat: rated.data } });
+      }
+      return { ok: true };
+    },
+    /** The website tells who its user is: with `id` (and the server's `hash`), a verified
+     * identity (a new visitor if it is someone else); without, the visitor's name and email. */
+    async identify({ id, name, email, hash } = {}) {
+      await ready();
+      if (!id) {
+        const me = await api("PATCH", `${API}/me`, { name, email });
+        if (me.status === 200) dispatch({ type: "visitor", visitor: me.data });
+        return { status: me.status };
+      }
+      const claim = { external_id: String(id), identity_hash: hash, name, email };
+      const session = await startSession(claim);
+      if (session.status === 200 && session.renewed) {
+        const old = socket;
+        socket = null;
+        if (old) old.close(1000);
+        attempt = 0;
+        await loadConversation();
+        connect();
+      }
+      return { status: session.status };
+    },
+    async setAttributes(attributes) {
+      await ready();
+      const set = await api("PATCH", `${API}/me/attributes`, { attributes });
+      return { status: set.status };
+    },
+    /** Upload `file` to the conversation (starting it if needed), then send it. */
+    async attach(file) {
+      uploads += 1;
+      const localId = `u${uploads}`;
+      const upload = { localId, name: file.name, progress: 0, status: "uploading" };
+      dispatch({ type: "upload", upload });
+      const conversationId = state.conversation?.id || (await ensureConversation());
+      const sent = conversationId ? await sendFile(conversationId, file, localId) : { status: 0 };
+      if (sent.status !== 201) {
+        dispatch({ type: "upload", upload: { ...upload, status: "failed", error: sent.data?.detail || "" } });
+        return;
+      }
+      dispatch({ type: "upload", upload: { localId, done: true } });
+      queue({ clientMessageId: newClientMessageId(), conversationId, body: "", attachmentIds: [sent.data.id], files: [sent.data.filename] });
+    },
+    dismissUpload(localId) {
+      dispatch({ type: "upload", upload: { localId, done: true } });
+    },
+    /** A file's bytes (the download takes the visitor token, which an <a href> cannot send). */
+    async download(url) {
+      try {
+        const response = await fetchImpl(new URL(url, apiBase).href, { headers: { Authorization: `Bearer ${saved.token}` } });
+        return response.status === 200 ? await response.blob() : null;
+      } catch {
+        return null;
+      }
     },
     send(body) {
       const conversationId = state.conversation ? state.conversation.id : null;

@@ -113,3 +113,11 @@ export function formatTime(iso, locale) {
   if (!iso || Number.isNaN(date.getTime())) return "";
   return new Intl.DateTimeFormat(locale, { hour: "2-digit", minute: "2-digit" }).format(date);
 }
+
+/** An element made with `doc`: attributes set one by one, and text (never HTML) inside. */
+export function el(doc, tag, attributes = {}, text) {
+  const node = doc.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
+  if (text !== undefined) node.textContent = text;
+  return node;
+}

@@ -15,6 +15,15 @@ export function initialState({ locale = "en", config = null } = {}) {
     pending: [],
     agentTyping: false,
     unread: 0,
+    // home | chat | prechat | offline | sent (the offline message went: "we will reply by email")
+    screen: "chat",
+    // The visitor's conversations for the home screen (the list route's summaries).
+    conversations: [],
+    visitor: null,
+    prechatDone: false,
+    // Files being uploaded: {localId, name, progress (0-1), status: "uploading" | "failed"}.
+    uploads: [],
+    sentTo: null,
   };
 }
 
@@ -43,6 +52,37 @@ function receive(state, incoming, { history = false } = {}) {
   };
 }
 
+/** The list with `summary` in it (replacing the one with its id), newest activity first. */
+function upsertSummary(list, summary) {
+  const old = list.find((c) => c.id === summary.id);
+  const merged = { ...old, ...summary };
+  return [merged, ...list.filter((c) => c.id !== summary.id)].sort((a, b) =>
+    String(b.last_activity_at || "").localeCompare(String(a.last_activity_at || "")),
+  );
+}
+
+/** `summary` from the server, unless a message that arrived meanwhile made ours newer (a
+ * list fetched just before a message, answered just after it). */
+function fresher(list, summary) {
+  const held = list.find((c) => c.id === summary.id);
+  const seq = (c) => (c && c.last_message ? c.last_message.seq : 0);
+  return held && seq(held) > seq(summary) ? { ...summary, last_message: held.last_message, unread: held.unread } : summary;
+}
+
+/** A message arrived: its conversation's summary shows it, unread unless it is the
+ * visitor's own or the visitor is reading that conversation right now. */
+function noteInList(state, messages) {
+  let list = state.conversations;
+  for (const m of messages) {
+    const old = list.find((c) => c.id === m.conversation_id);
+    if (!old || (old.last_message && old.last_message.seq >= m.seq)) continue;
+    const reading = state.open && state.screen === "chat" && state.conversation?.id === m.conversation_id;
+    const unread = !fromVisitor(m) && !m.event && !reading;
+    list = upsertSummary(list, { id: m.conversation_id, last_message: m, unread: unread || (old.unread && !reading), last_activity_at: m.created_at || old.last_activity_at });
+  }
+  return list;
+}
+
 function setPending(state, clientMessageId, changes) {
   return {
     ...state,
@@ -68,12 +108,30 @@ export function reduce(state, action) {
       return reduce(state, { type: state.open ? "close" : "open" });
     case "conversation": {
       const same = state.conversation && state.conversation.id === action.conversation.id;
-      return same
+      const next = same
         ? { ...state, conversation: { ...state.conversation, ...action.conversation } }
         : { ...state, conversation: action.conversation, messages: [], agentTyping: false };
+      const listed = state.conversations.some((c) => c.id === action.conversation.id);
+      return listed ? { ...next, conversations: upsertSummary(state.conversations, action.conversation) } : next;
     }
     case "messages":
-      return receive(state, action.messages, { history: action.history });
+      return { ...receive(state, action.messages, { history: action.history }), conversations: noteInList(state, action.messages) };
+    case "screen":
+      return { ...state, screen: action.screen, sentTo: action.sentTo ?? state.sentTo };
+    case "conversations":
+      return { ...state, conversations: action.conversations.map((c) => fresher(state.conversations, c)) };
+    case "summary":
+      return { ...state, conversations: upsertSummary(state.conversations, action.summary) };
+    case "visitor":
+      return { ...state, visitor: action.visitor };
+    case "prechatDone":
+      return { ...state, prechatDone: true };
+    case "newConversation":
+      return { ...state, conversation: null, messages: [], agentTyping: false, screen: action.screen };
+    case "upload": {
+      const rest = state.uploads.filter((u) => u.localId !== action.upload.localId);
+      return { ...state, uploads: action.upload.done ? rest : [...rest, action.upload] };
+    }
     case "pending":
       if (state.pending.some((p) => p.clientMessageId === action.send.clientMessageId)) {
         return state;
@@ -116,4 +174,21 @@ export function latestIncomingSeq(state) {
   let seq = 0;
   for (const m of state.messages) if (!fromVisitor(m) && m.seq > seq) seq = m.seq;
   return seq;
+}
+
+/** Whether the team answers at `now` (ms): the server's answer, until the opening it
+ * announced has come (a page left open overnight opens in the morning). */
+export function isOpen(config, now = Date.now()) {
+  const hours = config && config.hours;
+  if (!hours || hours.open_now) return true;
+  return Boolean(hours.next_open_at) && now >= Date.parse(hours.next_open_at);
+}
+
+/** Where "start a conversation" leads: the offline form outside business hours, the
+ * pre-chat form until it is filled in, else a new conversation. */
+export function startScreen(state, now = Date.now()) {
+  if (!isOpen(state.config, now)) return "offline";
+  const prechat = state.config && state.config.prechat;
+  if (prechat && prechat.enabled && prechat.fields.length && !state.prechatDone) return "prechat";
+  return "chat";
 }

@@ -31,9 +31,65 @@ export const CSS = `
 .hl[data-position="right"] .panel { right: 0; }
 .hl[data-position="left"] .panel { left: 0; }
 @keyframes rise { from { opacity: 0; transform: translateY(8px); } to { opacity: 1; transform: none; } }
-.header { background: var(--brand); color: var(--on-brand); padding: 14px 16px; display: flex;
-  align-items: center; gap: 8px; }
-.title { font-size: 16px; font-weight: 600; margin: 0; flex: 1; }
+.header { background: var(--brand); color: var(--on-brand); padding: 14px 12px 14px 16px; display: flex;
+  align-items: center; gap: 6px; min-height: 36px; }
+.icon-button svg { width: 20px; height: 20px; vertical-align: middle; }
+svg.stroke { fill: none; stroke: currentColor; stroke-width: 2; stroke-linecap: round; stroke-linejoin: round; }
+.hl[dir="rtl"] .back svg { transform: scaleX(-1); }
+.screen { flex: 1; display: flex; flex-direction: column; overflow-y: auto; min-height: 0; }
+.home, .prechat, .offline, .sent { padding: 20px 18px; gap: 12px; }
+.hello { font-size: 20px; font-weight: 650; line-height: 1.3; margin: 4px 0 6px; }
+.primary { border: 0; border-radius: 10px; padding: 11px 16px; background: var(--brand);
+  color: var(--on-brand); font: inherit; font-weight: 600; cursor: pointer; }
+.primary:disabled { opacity: .55; cursor: default; }
+.section { font-size: 13px; font-weight: 600; color: var(--muted); margin: 14px 0 0;
+  text-transform: uppercase; letter-spacing: .04em; }
+.list { list-style: none; margin: 0; padding: 0; display: flex; flex-direction: column; gap: 8px; }
+.item { width: 100%; text-align: start; border: 1px solid var(--line); border-radius: 12px;
+  background: var(--bg); color: var(--fg); padding: 10px 12px; font: inherit; cursor: pointer;
+  display: flex; flex-direction: column; gap: 2px; }
+.item:hover { border-color: var(--brand); }
+.item-top { display: flex; gap: 8px; justify-content: space-between; }
+.item-title { font-weight: 600; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.item-time, .tag { font-size: 12px; color: var(--muted); }
+.item-line { font-size: 14px; color: var(--muted); overflow: hidden; text-overflow: ellipsis;
+  white-space: nowrap; }
+.item.unread .item-line { color: var(--fg); font-weight: 600; }
+.dot { align-self: flex-start; font-size: 11px; font-weight: 700; border-radius: 8px;
+  padding: 1px 7px; background: var(--brand); color: var(--on-brand); }
+.form { display: flex; flex-direction: column; gap: 12px; margin: 0; }
+.field { display: flex; flex-direction: column; gap: 4px; }
+.field label { font-size: 14px; font-weight: 600; }
+.field input, .field textarea, .rating textarea { border: 1px solid var(--line); border-radius: 10px;
+  padding: 9px 10px; font: inherit; color: var(--fg); background: var(--bg); resize: vertical; }
+[aria-invalid="true"] { border-color: var(--danger) !important; }
+.error { color: var(--danger); font-size: 13px; margin: 0; }
+.intro { margin: 0; color: var(--fg); }
+.muted { color: var(--muted); font-size: 14px; }
+.away { font-size: 18px; margin: 0; }
+.check { width: 48px; height: 48px; border-radius: 50%; background: var(--brand);
+  color: var(--on-brand); display: grid; place-items: center; font-size: 26px; }
+.rating { margin: 0 12px 8px; padding: 12px; border: 1px solid var(--line); border-radius: 12px;
+  display: flex; flex-direction: column; gap: 8px; }
+.rate-title, .rated { margin: 0; font-weight: 600; }
+.stars { display: flex; gap: 4px; }
+.stars button { border: 0; background: transparent; font-size: 28px; line-height: 1; cursor: pointer;
+  color: var(--muted); padding: 2px; }
+.stars button.on { color: #f59e0b; }
+.stars button:disabled { cursor: default; }
+.files { display: flex; flex-direction: column; gap: 4px; margin-top: 4px; }
+.file { border: 1px solid currentColor; border-radius: 8px; background: transparent; color: inherit;
+  font: inherit; font-size: 14px; padding: 4px 8px; cursor: pointer; text-align: start;
+  overflow-wrap: anywhere; }
+.size { opacity: .8; font-size: 12px; margin-inline-start: 6px; }
+.uploads { list-style: none; margin: 0; padding: 0 12px; }
+.upload { display: flex; align-items: center; gap: 8px; font-size: 13px; color: var(--muted);
+  padding: 4px 0; }
+.upload span { flex: 1; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.upload.failed { color: var(--danger); }
+.upload progress { width: 90px; accent-color: var(--brand); }
+.composer .attach { color: var(--muted); align-self: center; }
+.title { font-size: 16px; font-weight: 600; margin: 0; flex: 1; padding-inline-start: 4px; }
 .icon-button { background: transparent; border: 0; color: inherit; cursor: pointer; width: 32px;
   height: 32px; border-radius: 6px; font-size: 20px; line-height: 1; }
 .status { padding: 8px 16px; font-size: 13px; background: #fef3c7; color: #78350f; }
@@ -56,7 +112,7 @@ export const CSS = `
   padding: 8px 10px; font: inherit; color: var(--fg); background: var(--bg); max-height: 120px; }
 .send { border: 0; border-radius: 10px; padding: 0 14px; background: var(--brand);
   color: var(--on-brand); font: inherit; font-weight: 600; cursor: pointer; }
-button:focus-visible, textarea:focus-visible, a:focus-visible { outline: 3px solid #f59e0b;
+button:focus-visible, textarea:focus-visible, input:focus-visible, a:focus-visible { outline: 3px solid #f59e0b;
   outline-offset: 2px; }
 .sr-only { position: absolute; width: 1px; height: 1px; margin: -1px; overflow: hidden;
   clip: rect(0 0 0 0); white-space: nowrap; border: 0; }

@@ -1,29 +1,27 @@
-// The widget's DOM, inside its shadow root: the launcher, the conversation, the composer.
-// `createUI` builds it once; `update(state)` brings it in line with the state. Server text
-// only ever goes in with textContent or format.renderText (text nodes and safe links).
+// The widget's DOM, inside its shadow root: the launcher, the panel and its screens (home,
+// conversation, pre-chat, offline, sent). `createUI` builds it once; `update(state)` brings it
+// in line with the state. Server text only ever goes in with textContent or format.renderText
+// (text nodes and safe links).
 
 import { CSS } from "./styles.js";
 import { direction, t } from "./i18n.js";
-import { formatTime, readableTextColor, renderText } from "./format.js";
+import { el, formatTime, readableTextColor, renderText } from "./format.js";
 import { latestIncomingSeq, timeline } from "./state.js";
 
 const SVG = "http://www.w3.org/2000/svg";
-const CHAT_ICON =
-  "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z";
+const ICONS = {
+  chat: "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z",
+  clip: "M16.5 6.5 8.6 14.4a1.5 1.5 0 0 0 2.1 2.1l7.5-7.5a3 3 0 0 0-4.2-4.2L6.5 12.3a4.5 4.5 0 0 0 6.4 6.4l6.6-6.6",
+  back: "M15 5l-7 7 7 7",
+};
 
-function el(doc, tag, attributes = {}, text) {
-  const node = doc.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
-function icon(doc) {
+function icon(doc, name, stroke) {
   const svg = doc.createElementNS(SVG, "svg");
   svg.setAttribute("viewBox", "0 0 24 24");
   svg.setAttribute("aria-hidden", "true");
+  if (stroke) svg.setAttribute("class", "stroke");
   const path = doc.createElementNS(SVG, "path");
-  path.setAttribute("d", CHAT_ICON);
+  path.setAttribute("d", ICONS[name]);
   svg.appendChild(path);
   return svg;
 }
@@ -47,41 +45,58 @@ function build(doc, root) {
   adoptStyles(doc, root);
   const frame = el(doc, "div", { class: "hl", "data-position": "right", "data-theme": "auto" });
   const launcher = el(doc, "button", { class: "launcher", type: "button", "aria-expanded": "false" });
-  launcher.appendChild(icon(doc));
+  launcher.appendChild(icon(doc, "chat"));
   const badge = el(doc, "span", { class: "badge", hidden: "" });
   launcher.appendChild(badge);
   const panel = el(doc, "section", { class: "panel", role: "dialog", "aria-labelledby": "hl-title" });
   panel.hidden = true;
   const header = el(doc, "header", { class: "header" });
+  const back = el(doc, "button", { class: "icon-button back", type: "button" });
+  back.appendChild(icon(doc, "back", true));
   const title = el(doc, "h2", { class: "title", id: "hl-title" });
   const close = el(doc, "button", { class: "icon-button", type: "button" }, "×");
-  header.append(title, close);
+  header.append(back, title, close);
   const status = el(doc, "div", { class: "status", role: "status" });
   status.hidden = true;
+  const screens = {};
+  for (const name of ["home", "prechat", "offline", "sent"]) screens[name] = el(doc, "div", { class: `screen ${name}` });
+  const chat = el(doc, "div", { class: "screen chat" });
   const log = el(doc, "ol", { class: "log" });
   const typing = el(doc, "div", { class: "typing" });
+  const rating = el(doc, "div", { class: "rating" });
+  const uploads = el(doc, "ul", { class: "uploads" });
   const live = el(doc, "div", { class: "sr-only", "aria-live": "polite" });
   const form = el(doc, "form", { class: "composer" });
+  const attach = el(doc, "button", { class: "icon-button attach", type: "button" });
+  attach.appendChild(icon(doc, "clip", true));
+  const file = el(doc, "input", { type: "file", hidden: "", tabindex: "-1" });
   const label = el(doc, "label", { class: "sr-only", for: "hl-input" });
   const input = el(doc, "textarea", { id: "hl-input", rows: "1", maxlength: "10000" });
   const send = el(doc, "button", { class: "send", type: "submit" });
-  form.append(label, input, send);
-  panel.append(header, status, log, typing, form);
+  form.append(attach, file, label, input, send);
+  chat.append(log, typing, rating, uploads, form);
+  screens.chat = chat;
+  panel.append(header, status, ...Object.values(screens));
   frame.append(panel, launcher, live);
   root.append(frame);
-  return { frame, launcher, badge, panel, title, close, status, log, typing, live, label, input, send, form };
+  return { frame, launcher, badge, panel, back, title, close, status, screens, log, typing, rating, uploads, live, label, input, send, form, attach, file };
 }
 
 function messageText(locale, message) {
   if (message.event) return t(locale, `event_${message.event}`);
-  const files = (message.attachments || []).map((a) => t(locale, "attachment", { name: a.filename }));
-  return [message.body, ...files].filter(Boolean).join("\n");
+  return message.body;
 }
 
 function senderName(locale, config, message) {
   if (message.sender_kind === "contact") return t(locale, "you");
   if (message.sender_kind === "bot") return t(locale, "bot");
   return (config && config.name) || t(locale, "agent");
+}
+
+function sizeText(bytes) {
+  if (!(bytes >= 0)) return "";
+  if (bytes < 1024) return `${bytes} B`;
+  return bytes < 1048576 ? `${Math.round(bytes / 1024)} KB` : `${(bytes / 1048576).toFixed(1)} MB`;
 }
 
 export function createUI(root, handlers) {
@@ -92,6 +107,7 @@ export function createUI(root, handlers) {
 
   ui.launcher.addEventListener("click", () => handlers.onToggle());
   ui.close.addEventListener("click", () => handlers.onClose());
+  ui.back.addEventListener("click", () => handlers.onHome());
   ui.panel.addEventListener("keydown", (event) => {
     if (event.key === "Escape") handlers.onClose();
   });
@@ -110,13 +126,40 @@ export function createUI(root, handlers) {
     }
   });
   ui.input.addEventListener("input", () => handlers.onTyping(ui.input.value.length > 0));
+  ui.attach.addEventListener("click", () => ui.file.click());
+  ui.file.addEventListener("change", () => {
+    for (const chosen of ui.file.files) handlers.onAttach(chosen);
+    ui.file.value = "";
+  });
+
+  async function download(attachment) {
+    const blob = await handlers.onDownload(attachment.url);
+    const View = doc.defaultView;
+    if (!blob || !View) return;
+    const link = el(doc, "a", { href: View.URL.createObjectURL(blob), download: attachment.filename });
+    link.click();
+    View.setTimeout(() => View.URL.revokeObjectURL(link.href), 60000);
+  }
+
+  function files(locale, list) {
+    const box = el(doc, "span", { class: "files" });
+    for (const attachment of list) {
+      const name = attachment.filename;
+      const chip = el(doc, "button", { class: "file", type: "button", dir: "auto" }, name);
+      chip.setAttribute("aria-label", t(locale, "download", { name }));
+      chip.append(el(doc, "span", { class: "size" }, sizeText(attachment.size_bytes)));
+      chip.addEventListener("click", () => download(attachment));
+      box.append(chip);
+    }
+    return box;
+  }
 
   function renderItem(state, item) {
     const { locale, config } = state;
     if (item.kind === "pending") {
       const { send } = item;
       const li = el(doc, "li", { class: `msg mine ${send.status}`, dir: "auto" });
-      li.appendChild(renderText(doc, send.body));
+      li.appendChild(renderText(doc, [send.body, ...(send.files || [])].filter(Boolean).join("\n")));
       const meta = el(doc, "span", { class: "meta" });
       meta.textContent = t(locale, send.status === "failed" ? "failed" : "sending");
       if (send.status === "failed") {
@@ -131,6 +174,9 @@ export function createUI(root, handlers) {
     const kind = message.event ? "system" : message.sender_kind === "contact" ? "mine" : "theirs";
     const li = el(doc, "li", { class: `msg ${kind}`, dir: "auto" });
     li.appendChild(renderText(doc, messageText(locale, message)));
+    if (!message.event && message.attachments && message.attachments.length) {
+      li.appendChild(files(locale, message.attachments));
+    }
     if (!message.event) {
       const who = senderName(locale, config, message);
       li.appendChild(el(doc, "span", { class: "meta" }, `${who} · ${formatTime(message.created_at, locale)}`));
@@ -167,6 +213,27 @@ export function createUI(root, handlers) {
     if (atBottom || !previous) ui.log.scrollTop = ui.log.scrollHeight;
   }
 
+  function renderUploads(state) {
+    ui.uploads.replaceChildren(
+      ...state.uploads.map((upload) => {
+        const li = el(doc, "li", { class: `upload ${upload.status}` });
+        const failed = upload.status === "failed";
+        const text = failed ? upload.error || t(state.locale, "uploadFailed", { name: upload.name }) : t(state.locale, "uploading", { name: upload.name });
+        li.append(el(doc, "span", { dir: "auto" }, text));
+        if (failed) {
+          const dismiss = el(doc, "button", { class: "icon-button", type: "button", "aria-label": t(state.locale, "closeChat") }, "×");
+          dismiss.addEventListener("click", () => handlers.onDismissUpload(upload.localId));
+          li.append(dismiss);
+        } else {
+          const bar = el(doc, "progress", { max: "100", "aria-label": upload.name });
+          bar.value = Math.round(upload.progress * 100);
+          li.append(bar);
+        }
+        return li;
+      }),
+    );
+  }
+
   function announce(state) {
     if (!previous) return;
     const known = new Set(previous.messages.map((m) => m.id));
@@ -184,6 +251,8 @@ export function createUI(root, handlers) {
     ui.frame.setAttribute("dir", direction(locale));
     ui.title.textContent = t(locale, "chatWith", { name });
     ui.close.setAttribute("aria-label", t(locale, "closeChat"));
+    ui.back.setAttribute("aria-label", t(locale, "back"));
+    ui.attach.setAttribute("aria-label", t(locale, "attach"));
     ui.label.textContent = t(locale, "messageLabel");
     ui.input.setAttribute("placeholder", t(locale, "placeholder"));
     ui.send.textContent = t(locale, "send");
@@ -200,6 +269,47 @@ export function createUI(root, handlers) {
   function showGreeting(state) {
     greeting.textContent = (state.config && state.config.greeting) || t(state.locale, "greeting");
     ui.log.prepend(greeting);
+  }
+
+  // screens.js (home, forms, rating) is fetched when the widget first opens: until then only
+  // the launcher shows. Once it has come, the panel is drawn afresh.
+  let screens = null;
+  let loading = null;
+
+  function loadScreens() {
+    loading = import("./screens.js").then((module) => {
+      screens = module;
+      const state = previous;
+      previous = { ...state, screen: null };
+      update(state);
+    });
+  }
+
+  /** Draw the screen when it, the language or its data changed. */
+  function showScreen(state) {
+    const { screen } = state;
+    for (const [name, box] of Object.entries(ui.screens)) box.hidden = name !== screen;
+    ui.back.hidden = screen === "home" || (!state.conversations.length && screen !== "sent");
+    if (!screens) {
+      if (state.open && !loading) loadScreens();
+      return;
+    }
+    const changed = !previous || previous.screen !== screen || previous.locale !== state.locale || previous.config !== state.config;
+    const render = { home: screens.renderHome, prechat: screens.renderPrechat, offline: screens.renderOffline, sent: screens.renderSent }[screen];
+    if (screen === "home" && (changed || previous.conversations !== state.conversations)) {
+      render(doc, ui.screens.home, state, handlers);
+    } else if (render && changed && state.config) {
+      render(doc, ui.screens[screen], state, handlers);
+    }
+    const resolved = screen === "chat" && state.conversation && state.conversation.status === "resolved";
+    ui.rating.hidden = !resolved;
+    if (resolved && (changed || previous.conversation !== state.conversation || previous.conversations !== state.conversations)) {
+      screens.renderRating(doc, ui.rating, state, handlers);
+    }
+  }
+
+  function defaultFocus(screen) {
+    return screen === "chat" ? ui.input : ui.screens[screen].querySelector("input, textarea, button");
   }
 
   function update(state) {
@@ -227,11 +337,14 @@ export function createUI(root, handlers) {
       }
       renderLog(state);
     }
+    if (!previous || previous.uploads !== state.uploads || previous.locale !== state.locale) renderUploads(state);
     showGreeting(state);
     announce(state);
-    if (state.open && !wasOpen) ui.input.focus();
+    showScreen(state);
+    const moved = !previous || previous.screen !== state.screen;
+    if (state.open && (!wasOpen || moved)) defaultFocus(state.screen)?.focus();
     if (!state.open && wasOpen) ui.launcher.focus();
-    if (state.open) {
+    if (state.open && state.screen === "chat") {
       const seq = latestIncomingSeq(state);
       if (seq) handlers.onRead(seq);
     }

@@ -64,8 +64,17 @@ function mount({ publicKey, locale, apiBase }) {
   ui = createUI(root, {
     onToggle: () => client.dispatch({ type: "toggle" }),
     onClose: () => client.dispatch({ type: "close" }),
+    onHome: () => client.home(),
+    onStart: () => client.startNew(),
+    onOpen: (conversation) => client.open(conversation),
+    onPrechat: (answers) => client.submitPrechat(answers),
+    onOffline: (values) => client.submitOffline(values),
+    onRate: (id, rating, comment) => client.rate(id, rating, comment),
     onSend: (body) => client.send(body),
     onRetry: (id) => client.retry(id),
+    onAttach: (file) => client.attach(file),
+    onDismissUpload: (localId) => client.dismissUpload(localId),
+    onDownload: (url) => client.download(url),
     onTyping: (isTyping) => client.typing(isTyping),
     onRead: (seq) => client.read(seq),
   });
@@ -116,6 +125,15 @@ const Helpline = {
   },
   toggle() {
     widget?.client.dispatch({ type: "toggle" });
+  },
+  /** Tell who the website's user is: `{id, hash}` (hash: the HMAC your server computes, see
+   * docs/widget.md) verifies them, `name` and `email` fill in their details. */
+  identify(user = {}) {
+    return widget ? widget.client.identify(user) : Promise.resolve({ status: 0 });
+  },
+  /** Set attributes on the visitor (merged; null deletes one), for agents to see. */
+  setAttributes(attributes = {}) {
+    return widget ? widget.client.setAttributes(attributes) : Promise.resolve({ status: 0 });
   },
   setLocale(locale) {
     if (widget && STRINGS[locale]) widget.client.dispatch({ type: "locale", locale });

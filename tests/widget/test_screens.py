@@ -1,0 +1,345 @@
+"""The widget's screens in a real browser (headless Chromium): the pre-chat form, the offline
+form outside business hours, the rating after resolution, the home screen of a returning
+visitor, files with hostile names; and screenshots of every screen in light, dark and Arabic
+(right to left), saved under the pytest basetemp in widget-screenshots/."""
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.async_api import Browser, BrowserContext, Dialog, Page
+
+from helpline.tenancy.models import Role
+from tests.fixtures.live import LiveServer
+from tests.fixtures.world import TINY_PNG, World
+from tests.widget.test_browser import (
+    WAIT_MS,
+    XSS_CORPUS,
+    browser,
+    server,
+    shop_url,
+    visitor_sends,
+    widget,
+)
+
+__all__ = ["browser", "server", "shop_url"]
+
+PRECHAT = {
+    "enabled": True,
+    "fields": [
+        {"key": "name", "label": "Your name", "kind": "name", "required": True},
+        {"key": "email", "label": "Email", "kind": "email", "required": True},
+        {"key": "order_number", "label": "Order number", "kind": "text", "required": False},
+    ],
+}
+CLOSED = {"enabled": True}  # no opening hours on any day: always closed
+VIEWPORT = {"width": 900, "height": 760}
+
+
+async def configure(server: LiveServer, world: World, **settings: Any) -> None:
+    async with server.client() as http:
+        response = await http.patch(
+            "/api/v1/workspace",
+            json={"settings": settings},
+            headers=world.a.member(Role.owner).headers,
+        )
+        assert response.status_code == 200, response.text
+
+
+async def agent(server: LiveServer, world: World, method: str, path: str, **kw: Any) -> Any:
+    async with server.client() as http:
+        response = await http.request(
+            method, f"/api/v1{path}", headers=world.a.member(Role.agent).headers, **kw
+        )
+        assert response.status_code < 300, response.text
+        return response.json()
+
+
+async def browser_conversation(server: LiveServer, world: World) -> dict[str, Any]:
+    """The newest widget conversation that is not the world's own."""
+    listed = await agent(server, world, "GET", "/conversations")
+    found: list[dict[str, Any]] = [
+        c
+        for c in listed["items"]
+        if c["channel"] == "widget" and c["id"] != str(world.a.conversation.id)
+    ]
+    assert found, listed
+    return found[0]
+
+
+@pytest.fixture
+async def context(browser: Browser) -> AsyncIterator[BrowserContext]:
+    ctx = await browser.new_context(viewport=VIEWPORT)
+    yield ctx
+    await ctx.close()
+
+
+async def visit(context: BrowserContext, url: str) -> tuple[Page, list[str]]:
+    page = await context.new_page()
+    dialogs: list[str] = []
+
+    async def refuse(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        await dialog.dismiss()
+
+    page.on("dialog", refuse)
+    await page.goto(url)
+    await widget(page).locator("button.launcher").wait_for(timeout=WAIT_MS)
+    return page, dialogs
+
+
+async def open_widget(page: Page) -> None:
+    await widget(page).locator("button.launcher").click()
+    await widget(page).locator("section.panel").wait_for(timeout=WAIT_MS)
+
+
+async def test_a_visitor_fills_the_prechat_form_then_chats(
+    server: LiveServer,
+    world: World,
+    shop_url: str,
+    context: BrowserContext,
+) -> None:
+    await configure(server, world, widget_prechat=PRECHAT)
+    page, _ = await visit(context, shop_url)
+    await open_widget(page)
+    form = widget(page).locator(".prechat form")
+    await form.wait_for(timeout=WAIT_MS)
+
+    await form.locator("button[type=submit]").click()
+    errors = form.locator("p.error")
+    assert await errors.all_inner_texts() == ["Your name is required.", "Email is required."]
+    await form.locator("[name=name]").fill("Ada Lovelace")
+    await form.locator("[name=email]").fill("ada@")
+    await form.locator("button[type=submit]").click()
+    assert await errors.all_inner_texts() == ["Enter a valid email address, like name@example.com."]
+    await form.locator("[name=email]").fill("ada@example.com")
+    await form.locator("[name=order_number]").fill("A-1042")
+    await form.locator("button[type=submit]").click()
+
+    await widget(page).locator(".chat textarea").wait_for(timeout=WAIT_MS)
+    await visitor_sends(page, "Hello, about my order")
+    conversation = await browser_conversation(server, world)
+    assert conversation["contact"]["name"] == "Ada Lovelace"
+    assert conversation["contact"]["email"] == "ada@example.com"
+    contact = await agent(server, world, "GET", f"/contacts/{conversation['contact']['id']}")
+    assert contact["attributes"]["order_number"] == "A-1042"
+
+
+async def test_outside_business_hours_the_offline_form_leaves_a_conversation(
+    server: LiveServer,
+    world: World,
+    shop_url: str,
+    context: BrowserContext,
+) -> None:
+    await configure(
+        server, world, business_hours=CLOSED, offline_message="We answer Monday to Friday."
+    )
+    page, _ = await visit(context, shop_url)
+    await open_widget(page)
+    offline = widget(page).locator(".offline")
+    await offline.locator("form").wait_for(timeout=WAIT_MS)
+    assert "We answer Monday to Friday." in await offline.inner_text()
+
+    await offline.locator("[name=email]").fill("grace@example.com")
+    await offline.locator("[name=body]").fill("Can I return boots bought last week?")
+    await offline.locator("button[type=submit]").click()
+
+    sent = widget(page).locator(".sent")
+    await sent.get_by_text("We will reply by email to grace@example.com").wait_for(timeout=WAIT_MS)
+    conversation = await browser_conversation(server, world)
+    assert conversation["labels"] == ["offline"]
+    assert conversation["contact"]["email"] == "grace@example.com"
+    messages = await agent(server, world, "GET", f"/conversations/{conversation['id']}/messages")
+    assert [m["body"] for m in messages["items"] if not m["event"]] == [
+        "Can I return boots bought last week?"
+    ]
+
+
+async def test_a_resolved_conversation_is_rated_and_a_returning_visitor_finds_it(
+    server: LiveServer,
+    world: World,
+    shop_url: str,
+    context: BrowserContext,
+) -> None:
+    page, _ = await visit(context, shop_url)
+    await open_widget(page)
+    await visitor_sends(page, "My tent has a hole")
+    conversation = await browser_conversation(server, world)
+    path = f"/conversations/{conversation['id']}"
+    await agent(server, world, "POST", f"{path}/messages", json={"body": "We will send a patch."})
+    await agent(server, world, "PATCH", path, json={"status": "resolved"})
+
+    rating = widget(page).locator(".rating")
+    await rating.get_by_text("How was this conversation?").wait_for(timeout=WAIT_MS)
+    await rating.get_by_role("radio", name="4 out of 5").click()
+    await rating.locator("textarea").fill("Quick and kind.")
+    await rating.get_by_role("button", name="Send rating").click()
+    await rating.get_by_text("Thanks for your feedback!").wait_for(timeout=WAIT_MS)
+
+    read = await agent(server, world, "GET", path)
+    assert read["csat"]["rating"] == 4
+    assert read["csat"]["comment"] == "Quick and kind."
+
+    # Reloaded mid-conversation: the same conversation, rated.
+    await page.reload()
+    await open_widget(page)
+    await (
+        widget(page)
+        .locator("li.msg")
+        .filter(has_text="We will send a patch.")
+        .wait_for(timeout=WAIT_MS)
+    )
+    await rating.get_by_text("Thanks for your feedback!").wait_for(timeout=WAIT_MS)
+    # Home lists it; a new reply there shows as unread.
+    await widget(page).locator("button.back").click()
+    item = widget(page).locator(".home button.item")
+    await item.first.wait_for(timeout=WAIT_MS)
+    await agent(server, world, "POST", f"{path}/messages", json={"body": "Patch shipped!"})
+    await item.filter(has_text="Patch shipped!").locator(".dot").wait_for(timeout=WAIT_MS)
+    await item.first.click()
+    await widget(page).locator("li.msg").filter(has_text="Patch shipped!").wait_for(timeout=WAIT_MS)
+
+
+async def test_files_are_uploaded_with_progress_and_hostile_names_run_nothing(
+    server: LiveServer,
+    world: World,
+    shop_url: str,
+    context: BrowserContext,
+) -> None:
+    hostile = XSS_CORPUS[1]  # <img src=x onerror=alert('img')>
+    await configure(server, world, widget_name=XSS_CORPUS[2], widget_greeting=XSS_CORPUS[0])
+    page, dialogs = await visit(context, shop_url)
+    await open_widget(page)
+    await visitor_sends(page, "A photo of the damage")
+    conversation = await browser_conversation(server, world)
+    async with server.client() as http:
+        named = await http.patch(
+            "/api/v1/widget/me",
+            json={"name": XSS_CORPUS[3]},
+            headers=world.a.visitor_headers,
+        )
+        assert named.status_code == 200, named.text
+
+    await (
+        widget(page)
+        .locator("input[type=file]")
+        .set_input_files({"name": f"{hostile}.png", "mimeType": "image/png", "buffer": TINY_PNG})
+    )
+    chip = widget(page).locator("li.msg.mine button.file")
+    await chip.first.wait_for(timeout=WAIT_MS)
+    upload = await agent(
+        server,
+        world,
+        "POST",
+        f"/conversations/{conversation['id']}/attachments",
+        files={"file": (f"{XSS_CORPUS[2]}.png", TINY_PNG, "image/png")},
+    )
+    await agent(
+        server,
+        world,
+        "POST",
+        f"/conversations/{conversation['id']}/messages",
+        json={"body": "", "attachment_ids": [upload["id"]]},
+    )
+    await widget(page).locator("li.msg.theirs button.file").first.wait_for(timeout=WAIT_MS)
+    messages = await agent(server, world, "GET", f"/conversations/{conversation['id']}/messages")
+    names = [a["filename"] for m in messages["items"] for a in m["attachments"]]
+    # The server keeps the names, with markup characters made harmless for file systems.
+    assert len(names) == 2
+    assert "onerror=alert" in names[0]
+    shown = await widget(page).locator("button.file").all_inner_texts()
+    assert [text.startswith(name) for text, name in zip(shown, names, strict=True)] == [True] * 2
+
+    found = await page.evaluate(
+        """() => {
+          const root = document.querySelector('[data-helpline-widget]').shadowRoot;
+          const all = [...root.querySelectorAll('*')];
+          return {
+            tags: all.map(e => e.tagName.toLowerCase())
+                     .filter(t => ['script', 'img', 'iframe', 'object', 'embed'].includes(t)),
+            handlers: all.flatMap(e => [...e.attributes].map(a => a.name))
+                         .filter(n => n.startsWith('on')),
+            title: root.querySelector('h2').textContent,
+          };
+        }"""
+    )
+    assert found == {"tags": [], "handlers": [], "title": f"Chat with {XSS_CORPUS[2]}"}
+    assert dialogs == []
+
+
+# --- screenshots ---------------------------------------------------------------------
+
+VARIANTS = {
+    "light": {"theme": "light", "locale": "en-US"},
+    "dark": {"theme": "dark", "locale": "en-US"},
+    "arabic": {"theme": "light", "locale": "ar"},
+}
+
+
+async def shoot(page: Page, folder: Path, name: str) -> None:
+    await page.wait_for_timeout(250)  # let the panel's entrance animation finish
+    await page.screenshot(path=folder / f"{name}.png")
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+async def test_screenshots_of_every_screen(
+    server: LiveServer,
+    world: World,
+    shop_url: str,
+    browser: Browser,
+    tmp_path_factory: pytest.TempPathFactory,
+    variant: str,
+) -> None:
+    theme, locale = VARIANTS[variant]["theme"], VARIANTS[variant]["locale"]
+    folder = tmp_path_factory.getbasetemp() / "widget-screenshots" / variant
+    folder.mkdir(parents=True, exist_ok=True)
+    await configure(
+        server,
+        world,
+        widget_theme=theme,
+        widget_name="Acme Outdoor",
+        widget_color="#15803d",
+        widget_prechat=PRECHAT,
+    )
+    ctx = await browser.new_context(viewport=VIEWPORT, locale=locale)
+    try:
+        page, _ = await visit(ctx, shop_url)
+        await shoot(page, folder, "1-launcher")
+        await open_widget(page)
+        form = widget(page).locator(".prechat form")
+        await form.wait_for(timeout=WAIT_MS)
+        await shoot(page, folder, "2-prechat")
+        await form.locator("[name=name]").fill("Ada Lovelace")
+        await form.locator("[name=email]").fill("ada@example.com")
+        await form.locator("button[type=submit]").click()
+        await visitor_sends(page, "Hello! Do the Alpine boots come in size 44?")
+        conversation = await browser_conversation(server, world)
+        path = f"/conversations/{conversation['id']}"
+        reply = "Yes, they do: https://shop.example/boots/alpine"
+        await agent(server, world, "POST", f"{path}/messages", json={"body": reply})
+        await (
+            widget(page)
+            .locator("li.msg.theirs")
+            .filter(has_text="Alpine")
+            .wait_for(timeout=WAIT_MS)
+        )
+        await shoot(page, folder, "3-conversation")
+        await agent(server, world, "PATCH", path, json={"status": "resolved"})
+        await widget(page).locator(".rating .stars").wait_for(timeout=WAIT_MS)
+        await shoot(page, folder, "4-rating")
+        await widget(page).locator("button.back").click()
+        await widget(page).locator(".home button.item").first.wait_for(timeout=WAIT_MS)
+        await shoot(page, folder, "5-home")
+        await configure(server, world, business_hours=CLOSED)
+        offline_ctx = await browser.new_context(viewport=VIEWPORT, locale=locale)
+        try:
+            offline, _ = await visit(offline_ctx, shop_url)
+            await open_widget(offline)
+            await widget(offline).locator(".offline form").wait_for(timeout=WAIT_MS)
+            await shoot(offline, folder, "6-offline")
+        finally:
+            await offline_ctx.close()
+    finally:
+        await ctx.close()
+    assert len(list(folder.glob("*.png"))) == 6
