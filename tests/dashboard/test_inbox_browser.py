@@ -188,6 +188,12 @@ async def test_actions_are_reflected_live_in_a_second_agents_browser(env: Env) -
 
     await page.get_by_role("button", name="Reopen").click()
     await expect(status_chip(other)).to_have_text("open", timeout=LIVE_MS)
+
+    # Into a team: the team's view in the sidebar counts it, live.
+    billing = other.locator("[data-view='team']", has_text="Billing").locator(".badge")
+    before = int(await billing.inner_text() or "0")
+    await page.locator('[data-action="team"]').select_option(label="Billing")
+    await expect(billing).to_have_text(str(before + 1), timeout=LIVE_MS)
     assert one.errors == two.errors == []
 
 

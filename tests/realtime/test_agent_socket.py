@@ -225,6 +225,51 @@ async def test_counts_are_pushed_when_the_inbox_changes(server: LiveServer, worl
         assert counts["unassigned"] == first["unassigned"] - 1
 
 
+async def test_counts_follow_a_conversation_into_a_team(server: LiveServer, world: World) -> None:
+    """Each team's open conversations are counted for the team's view, within what the
+    member sees: the agent counts the Billing team's, not another team's."""
+    owner, agent = world.a.member(Role.owner), world.a.member(Role.agent)
+    billing = str(world.a.team.id)
+    async with (
+        observe(server, "/ws/agent", owner.access_token) as manager,
+        observe(server, "/ws/agent", agent.access_token) as member,
+        server.client() as http,
+    ):
+        first = await manager.wait_for(lambda f: f["type"] == "inbox.counts")
+        assert billing not in first["teams"]
+        seen = [len(manager.frames), len(member.frames)]
+        moved = await http.post(
+            f"/api/v1/conversations/{world.a.conversation.id}/team",
+            headers=owner.headers,
+            json={"team_id": billing},
+        )
+        assert moved.status_code == 200, moved.text
+        for socket, after in zip((manager, member), seen, strict=True):
+            counts = await socket.wait_for(
+                lambda f: f["type"] == "inbox.counts" and f["teams"].get(billing) == 1,
+                after=after,
+            )
+            assert counts["open"] >= 1
+        sales = await http.post("/api/v1/teams", headers=owner.headers, json={"name": "Sales"})
+        seen = [len(manager.frames), len(member.frames)]
+        await http.post(
+            f"/api/v1/conversations/{world.a.conversation.id}/team",
+            headers=owner.headers,
+            json={"team_id": sales.json()["id"]},
+        )
+        counts = await manager.wait_for(
+            lambda f: f["type"] == "inbox.counts" and sales.json()["id"] in f["teams"],
+            after=seen[0],
+        )
+        assert billing not in counts["teams"]
+        # The agent lost sight of it: neither team shows it to them.
+        counts = await member.wait_for(
+            lambda f: f["type"] == "inbox.counts" and billing not in f["teams"],
+            after=seen[1],
+        )
+        assert sales.json()["id"] not in counts["teams"]
+
+
 async def test_presence_is_announced_to_colleagues(server: LiveServer, world: World) -> None:
     owner, agent = world.a.member(Role.owner), world.a.member(Role.agent)
     async with observe(server, "/ws/agent", owner.access_token) as watcher:

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from helpline.conversations.access import SEE_ALL_ROLES
 from helpline.conversations.models import Conversation
@@ -175,3 +175,5 @@ class InboxCounts(Frame):
     mine: int = 0
     pending: int = 0
     snoozed: int = 0
+    # Open conversations of each team the member sees (teams with none are left out).
+    teams: dict[uuid.UUID, int] = Field(default_factory=dict)

@@ -155,22 +155,22 @@ class ConversationRepository(TenantRepository[Conversation]):
 
     async def inbox_counts(
         self, viewer: uuid.UUID | None, me: uuid.UUID | None
-    ) -> list[tuple[Status, bool, bool, int]]:
-        """(status, unassigned, assigned to `me`, count) over what `viewer` sees, merged
-        conversations left out: one grouped query for every number of the inbox."""
+    ) -> list[tuple[Status, bool, bool, uuid.UUID | None, int]]:
+        """(status, unassigned, assigned to `me`, team, count) over what `viewer` sees,
+        merged conversations left out: one grouped query for every number of the inbox."""
         unassigned = Conversation.assignee_id.is_(None)
         mine = Conversation.assignee_id == me if me is not None else false()
         statement = (
-            select(Conversation.status, unassigned, mine, func.count())
+            select(Conversation.status, unassigned, mine, Conversation.team_id, func.count())
             .where(
                 Conversation.workspace_id == self.workspace_id,
                 Conversation.merged_into_id.is_(None),
                 visible_to(viewer),
             )
-            .group_by(Conversation.status, unassigned, mine)
+            .group_by(Conversation.status, unassigned, mine, Conversation.team_id)
         )
         rows = (await self.session.execute(statement)).all()
-        return [(Status(status), bool(u), bool(m), int(n)) for status, u, m, n in rows]
+        return [(Status(status), bool(u), bool(m), team, int(n)) for status, u, m, team, n in rows]
 
     def _conditions(self, filters: ConversationFilter) -> list[ColumnElement[bool]]:
         conditions: list[ColumnElement[bool]] = []

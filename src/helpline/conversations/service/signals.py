@@ -76,11 +76,13 @@ async def inbox_counts(session: AsyncSession, principal: MemberPrincipal) -> eve
     conversations = ConversationRepository(session, workspace_id=principal.workspace_id)
     rows = await conversations.inbox_counts(viewer_of(principal), principal.membership_id)
     counts = events.InboxCounts()
-    for status, unassigned, mine, count in rows:
+    for status, unassigned, mine, team_id, count in rows:
         if status == Status.open:
             counts.open += count
             counts.unassigned += count if unassigned else 0
             counts.mine += count if mine else 0
+            if team_id is not None:
+                counts.teams[team_id] = counts.teams.get(team_id, 0) + count
         elif status == Status.pending:
             counts.pending += count
         elif status == Status.snoozed:

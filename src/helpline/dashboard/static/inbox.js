@@ -43,7 +43,7 @@ export function createInboxView(root, { onView, onOpen, onSearch }) {
     fill(
       teamsList,
       mineFirst.map((team) =>
-        h("li", {}, h("a", { href: `/app?view=team&team=${encodeURIComponent(team.id)}`, class: "view-link", dataset: { view: "team", team: team.id } }, h("span", { class: "view-icon view-icon-team", "aria-hidden": "true" }), h("span", { class: "view-name", text: team.name }))),
+        h("li", {}, h("a", { href: `/app?view=team&team=${encodeURIComponent(team.id)}`, class: "view-link", dataset: { view: "team", team: team.id } }, h("span", { class: "view-icon view-icon-team", "aria-hidden": "true" }), h("span", { class: "view-name", text: team.name }), h("span", { class: "badge", dataset: { teamCount: team.id }, hidden: true }))),
       ),
     );
     $("[data-teams-title]", root).hidden = teams.length === 0;
@@ -60,6 +60,11 @@ export function createInboxView(root, { onView, onOpen, onSearch }) {
       const key = COUNT_OF[badge.dataset.count];
       const value = inbox.counts ? inbox.counts[key] : null;
       badge.textContent = value === null || value === undefined ? "" : String(value);
+      badge.hidden = !value;
+    }
+    for (const badge of root.querySelectorAll("[data-team-count]")) {
+      const value = inbox.counts?.teams ? inbox.counts.teams[badge.dataset.teamCount] : null;
+      badge.textContent = value ? String(value) : "";
       badge.hidden = !value;
     }
     for (const tab of root.querySelectorAll("[data-status]")) {
