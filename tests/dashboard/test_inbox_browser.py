@@ -523,3 +523,27 @@ async def test_screenshots_of_the_inbox_and_a_conversation_light_and_dark(env: E
         await page.screenshot(path=str(SCREENSHOTS / f"conversation-{scheme}.png"))
         await page.close()
         assert tab.errors == []
+
+
+async def test_a_colleague_with_every_tab_closed_shows_as_away(env: Env) -> None:
+    visitor = await new_visitor(env, "Grace Hopper")
+    await visitor_writes(env, visitor, "Hello?")
+    watcher = await open_inbox(env, Role.owner)
+    await open_conversation(watcher, visitor.conversation_id)
+    colleague = await open_inbox(env, Role.supervisor)
+    await colleague.page.locator("[data-availability]").select_option("online")
+    option = watcher.page.locator(
+        f'[data-action="assignee"] option[value="{env.member_id(Role.supervisor)}"]'
+    )
+    await expect(option).to_have_text("supervisor a · online", timeout=LIVE_MS)
+    await colleague.page.context.close()
+    await expect(option).to_have_text("supervisor a · away", timeout=LIVE_MS)
+    assert watcher.errors == []
+    # Leave the shared world as it was: nobody else gets assigned to the supervisor.
+    async with env.http() as http:
+        reset = await http.put(
+            "/api/v1/me/availability",
+            json={"availability": "offline"},
+            headers=env.world.a.member(Role.supervisor).headers,
+        )
+        assert reset.status_code == 200, reset.text

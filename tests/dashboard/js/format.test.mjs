@@ -11,6 +11,7 @@ import {
   initials,
   parseLabels,
   parseLocalDateTime,
+  presenceOf,
   previewOf,
   safeHref,
   shortAge,
@@ -95,4 +96,12 @@ test("typed values: dates, labels, browsers", () => {
   const chrome = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36";
   assert.equal(describeBrowser(chrome), "Chrome 126 on macOS");
   assert.equal(describeBrowser(""), "");
+});
+
+test("a colleague who chose online shows away with no dashboard open", () => {
+  assert.equal(presenceOf({ availability: "online" }, true), "online");
+  assert.equal(presenceOf({ availability: "online" }, false), "away");
+  assert.equal(presenceOf({ availability: "busy" }, false), "busy");
+  assert.equal(presenceOf({ availability: "offline" }, true), "offline");
+  assert.equal(presenceOf(undefined, false), "offline");
 });

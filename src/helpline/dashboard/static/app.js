@@ -9,7 +9,7 @@ import { createContactView } from "./contact.js";
 import { createConversationView } from "./conversation.js";
 import { dialogOpen, openDialog } from "./dialogs.js";
 import { $, h, toast } from "./dom.js";
-import { contactName, previewOf } from "./format.js";
+import { contactName, presenceOf, previewOf } from "./format.js";
 import { createInboxView } from "./inbox.js";
 import { createNotifier } from "./notify.js";
 import { createOutbox } from "./outbox.js";
@@ -25,6 +25,8 @@ const store = {
   me: null,
   meName: "",
   members: new Map(),
+  // Members with a dashboard open now (the socket's presence).
+  online: new Set(),
   teams: new Map(),
   inbox: S.createInbox(null, route.view),
   timeline: null,
@@ -62,6 +64,7 @@ function context() {
     contact: store.contact,
     conversation: store.timeline?.conversation,
     nameOf: (id) => store.members.get(id)?.name || "",
+    presenceOf: (id) => presenceOf(store.members.get(id), store.online.has(id)),
     loadImage,
     download,
   };
@@ -216,7 +219,8 @@ function applyConversation(conversation) {
 const socket = createSocket({
   url: socketUrl(location),
   token: (fresh) => api.accessToken(fresh),
-  onReady: () => {
+  onReady: (frame) => {
+    store.online = new Set(frame.online_member_ids || []);
     loadList();
     resume();
     outbox.resendAll();
@@ -242,7 +246,13 @@ function visible() {
 }
 
 function handleFrame(frame) {
-  if (frame.type === "heartbeat" || frame.type === "pong" || frame.type === "presence") return;
+  if (frame.type === "heartbeat" || frame.type === "pong") return;
+  if (frame.type === "presence") {
+    if (frame.online) store.online.add(frame.member_id);
+    else store.online.delete(frame.member_id);
+    render();
+    return;
+  }
   const current = store.timeline?.conversationId;
   const before = [store.inbox, store.timeline];
   store.inbox = S.applyToInbox(store.inbox, frame, { visible: visible() });

@@ -161,7 +161,7 @@ function buildActions(bar, primary, actions) {
   return {
     update(conversation, context) {
       const merged = Boolean(conversation.merged_into_id);
-      const memberEntries = [["", "Unassigned"], ...[...context.members.values()].sort((a, b) => a.name.localeCompare(b.name)).map((m) => [m.id, m.id === context.me ? `${m.name} (me)` : m.name])];
+      const memberEntries = [["", "Unassigned"], ...[...context.members.values()].sort((a, b) => a.name.localeCompare(b.name)).map((m) => [m.id, m.id === context.me ? `${m.name} (me)` : `${m.name} · ${context.presenceOf(m.id)}`])];
       options(assignee, memberEntries, conversation.assignee_id || "");
       options(team, [["", "No team"], ...[...context.teams.values()].map((t) => [t.id, t.name])], conversation.team_id || "");
       priority.value = conversation.priority;

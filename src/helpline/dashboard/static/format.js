@@ -227,3 +227,13 @@ export function describeBrowser(userAgent) {
   const name = browser ? `${browser[1]} ${browser[0].exec(ua)[1]}` : "A browser";
   return system ? `${name} on ${system[1]}` : name;
 }
+
+/**
+ * How a colleague shows in the dashboard: "away" while they chose online but have no dashboard
+ * open (every tab closed; after the grace period the server sets them offline), otherwise
+ * the availability they chose.
+ */
+export function presenceOf(member, connected) {
+  const chosen = member?.availability || "offline";
+  return chosen === "online" && !connected ? "away" : chosen;
+}
