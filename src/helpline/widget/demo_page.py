@@ -33,7 +33,8 @@ _PAGE: Final = """<!doctype html>
   <h2>Welcome</h2>
   <p>This page stands in for a customer's website. It runs on another origin than Helpline,
   and its own styles are hostile on purpose: the chat button in the corner must not care.</p>
-  <p>Open the chat, write a message, and answer it as an agent through the API.</p>
+  <p>Open the chat, write a message, and answer it from Helpline's inbox (the dashboard's
+  address and logins are printed by <code>make run</code>).</p>
 </main>
 {snippet}
 </body>
