@@ -78,3 +78,25 @@ class TestMarkRead:
         count = await scalars(runtime, select(func.count()).select_from(Message))
         assert list(count) == [2]  # the two worlds' first messages: nothing was written
         assert await cursors_of(runtime, world.a.conversation.id) == []
+
+
+class TestContactReadSeq:
+    async def test_one_conversation_says_how_far_its_contact_read(
+        self, client: httpx.AsyncClient, world: World
+    ) -> None:
+        """What an agent opening it needs to show "Seen" (members' own cursors do not count)."""
+        agent = world.a.member(Role.agent)
+        conversation = world.a.conversation.id
+        await send(client, agent.headers, conversation, "Here is the tracking link.")
+        opened = await client.get(url(conversation), headers=agent.headers)
+        assert opened.json()["contact_read_seq"] == 0
+        await client.post(url(conversation, "read"), json={"seq": 2}, headers=agent.headers)
+        read = await client.post(
+            f"/api/v1/widget/conversations/{conversation}/read",
+            json={"seq": 2},
+            headers=world.a.visitor_headers,
+        )
+        assert read.status_code == 200, read.text
+        opened = await client.get(url(conversation), headers=agent.headers)
+        assert opened.status_code == 200
+        assert opened.json()["contact_read_seq"] == 2

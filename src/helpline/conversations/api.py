@@ -20,6 +20,7 @@ from helpline.conversations.schemas import (
     MAX_MESSAGES_PAGE,
     AssignRequest,
     ConversationCreate,
+    ConversationDetail,
     ConversationRead,
     ConversationUpdate,
     LabelsRequest,
@@ -104,9 +105,10 @@ async def start_conversation(
 @router.get(BY_ID, responses=NOT_FOUND)
 async def get_conversation(
     conversation_id: uuid.UUID, principal: ConversationsReader, session: SessionDep
-) -> ConversationRead:
-    """One conversation."""
-    return await _read(session, await access_conversation(session, principal, conversation_id))
+) -> ConversationDetail:
+    """One conversation, with how far its contact has read (`contact_read_seq`)."""
+    conversation = await access_conversation(session, principal, conversation_id)
+    return await conversations.describe_one(session, conversation)
 
 
 @router.patch(BY_ID, responses=WRITE_ERRORS)

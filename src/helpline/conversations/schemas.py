@@ -163,6 +163,13 @@ class MergeRequest(InputSchema):
     into_conversation_id: uuid.UUID
 
 
+class ConversationDetail(ConversationRead):
+    """One conversation, as `GET /conversations/{id}` shows it: with how far its contact has
+    read (0: nothing yet), so a client opening it can say "Seen" at once."""
+
+    contact_read_seq: int
+
+
 class MessageCreate(InputSchema):
     model_config = ConfigDict(
         json_schema_extra={

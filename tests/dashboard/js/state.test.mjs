@@ -193,3 +193,12 @@ test("events do not replace what was last said in a row's preview", () => {
   assert.equal(inbox.previews.c1.seq, 1);
   assert.equal(inbox.unread.c1, 1);
 });
+
+test("an opened conversation says at once how far the visitor has read", () => {
+  let tl = S.addMessages(S.createTimeline("c1"), [message("c1", 1), message("c1", 2, { sender_kind: "agent" })]);
+  tl = S.setConversation(tl, conversation("c1", { contact_read_seq: 2 }));
+  assert.equal(S.seenByContact(tl), true);
+  // An older copy of the conversation (from the list) does not take it back.
+  tl = S.setConversation(tl, conversation("c1", { contact_read_seq: 1, updated_at: "2000-01-01T00:00:00Z" }));
+  assert.equal(tl.contactReadSeq, 2);
+});

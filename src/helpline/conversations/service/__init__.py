@@ -83,6 +83,7 @@ from helpline.conversations.service.views import (
     describe_attachment,
     describe_for_visitor,
     describe_messages,
+    describe_one,
     describe_visitor_messages,
 )
 
@@ -125,6 +126,7 @@ __all__ = [
     "describe_attachment",
     "describe_for_visitor",
     "describe_messages",
+    "describe_one",
     "describe_visitor_messages",
     "drain_backlog",
     "hand_off",

@@ -15,6 +15,7 @@ from helpline.conversations.repository import (
 )
 from helpline.conversations.schemas import (
     AttachmentRead,
+    ConversationDetail,
     ConversationRead,
     CsatRead,
     MessageRead,
@@ -118,6 +119,14 @@ async def describe_visitor_messages(
         )
         for m in shown
     ]
+
+
+async def describe_one(session: AsyncSession, conversation: Conversation) -> ConversationDetail:
+    """A member's view of one conversation, with how far its contact has read."""
+    [read] = await describe(session, [conversation])
+    cursors = ReadCursorRepository(session, workspace_id=conversation.workspace_id)
+    seen = await cursors.of_contact(conversation.contact_id, [conversation.id])
+    return ConversationDetail(**read.model_dump(), contact_read_seq=seen.get(conversation.id, 0))
 
 
 async def describe_for_visitor(

@@ -206,8 +206,13 @@ export function contiguousSeq(timeline) {
 
 export function setConversation(timeline, conversation) {
   if (!conversation || conversation.id !== timeline.conversationId) return timeline;
-  if (!newer(timeline.conversation, conversation)) return timeline;
-  return { ...timeline, conversation: { ...timeline.conversation, ...conversation } };
+  // GET of one conversation says how far its contact has read; events do not carry it.
+  const read = conversation.contact_read_seq;
+  const contactReadSeq = Number.isInteger(read) ? Math.max(timeline.contactReadSeq, read) : timeline.contactReadSeq;
+  if (!newer(timeline.conversation, conversation)) {
+    return contactReadSeq === timeline.contactReadSeq ? timeline : { ...timeline, contactReadSeq };
+  }
+  return { ...timeline, contactReadSeq, conversation: { ...timeline.conversation, ...conversation } };
 }
 
 export function addPending(timeline, send) {
