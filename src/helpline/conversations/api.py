@@ -21,6 +21,7 @@ from helpline.conversations.schemas import (
     AssignRequest,
     ConversationCreate,
     ConversationDetail,
+    ConversationListItem,
     ConversationRead,
     ConversationUpdate,
     LabelsRequest,
@@ -75,7 +76,7 @@ async def list_conversations(
         str | None,
         Query(min_length=1, max_length=200, description="text in subject, contact or messages"),
     ] = None,
-) -> Page[ConversationRead]:
+) -> Page[ConversationListItem]:
     """The conversations you can see, newest first, filtered."""
     if isinstance(assignee, uuid.UUID):
         await access_member(session, principal, assignee)
@@ -83,7 +84,8 @@ async def list_conversations(
     rows, next_cursor = await conversations.list_conversations(
         session, principal, page, status=status, assignee=assignee, team=team, label=label, text=q
     )
-    return Page(items=await conversations.describe(session, rows), next_cursor=next_cursor)
+    items = await conversations.describe_list(session, principal, rows)
+    return Page(items=items, next_cursor=next_cursor)
 
 
 @router.post(

@@ -286,6 +286,53 @@ class MessageRepository(TenantRepository[Message]):
         rows = rows[:limit]
         return (rows if forwards else rows[::-1]), has_more
 
+    async def newest_said(self, conversation_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Message]:
+        """The newest message someone wrote (not a system event; notes included) of each
+        conversation: what a member's list shows under it."""
+        newest = (
+            select(Message.conversation_id, func.max(Message.seq).label("seq"))
+            .where(
+                Message.workspace_id == self.workspace_id,
+                Message.conversation_id.in_(conversation_ids),
+                Message.sender_kind != SenderKind.system,
+            )
+            .group_by(Message.conversation_id)
+            .subquery()
+        )
+        statement = self.base_statement().join(
+            newest,
+            (Message.conversation_id == newest.c.conversation_id) & (Message.seq == newest.c.seq),
+        )
+        return {m.conversation_id: m for m in (await self.session.scalars(statement)).all()}
+
+    async def unread_counts(
+        self, conversation_ids: Sequence[uuid.UUID], member_id: uuid.UUID
+    ) -> dict[uuid.UUID, int]:
+        """How many messages others wrote after the member's read position, per conversation
+        (absent: none)."""
+        cursor = (
+            select(ReadCursor.last_read_seq)
+            .where(
+                ReadCursor.conversation_id == Message.conversation_id,
+                ReadCursor.member_id == member_id,
+            )
+            .correlate(Message)
+            .scalar_subquery()
+        )
+        statement = (
+            select(Message.conversation_id, func.count())
+            .where(
+                Message.workspace_id == self.workspace_id,
+                Message.conversation_id.in_(conversation_ids),
+                Message.sender_kind != SenderKind.system,
+                or_(Message.sender_member_id.is_(None), Message.sender_member_id != member_id),
+                Message.seq > func.coalesce(cursor, 0),
+            )
+            .group_by(Message.conversation_id)
+        )
+        rows = (await self.session.execute(statement)).all()
+        return {conversation_id: int(count) for conversation_id, count in rows}
+
     async def newest_visible(
         self, conversation_ids: Sequence[uuid.UUID]
     ) -> dict[uuid.UUID, Message]:

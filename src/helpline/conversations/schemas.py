@@ -219,6 +219,15 @@ class MessageRead(IDSchema):
     attachments: list[AttachmentRead] = Field(default_factory=list)
 
 
+class ConversationListItem(ConversationRead):
+    """A conversation as a member's list shows it: its newest message someone wrote (notes
+    included; None when there is none yet), and how many messages others wrote after your
+    read position (None for API keys, which have none)."""
+
+    last_message: MessageRead | None
+    unread_count: int | None
+
+
 class MessagePage(Schema):
     items: list[MessageRead]
     # More messages exist beyond this page in the direction being read.

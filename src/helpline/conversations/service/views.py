@@ -6,6 +6,7 @@ from typing import Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from helpline.auth.principals import MemberPrincipal, WorkspacePrincipal
 from helpline.conversations.models import Attachment, Conversation, Message, SenderKind
 from helpline.conversations.repository import (
     AttachmentRepository,
@@ -16,6 +17,7 @@ from helpline.conversations.repository import (
 from helpline.conversations.schemas import (
     AttachmentRead,
     ConversationDetail,
+    ConversationListItem,
     ConversationRead,
     CsatRead,
     MessageRead,
@@ -118,6 +120,33 @@ async def describe_visitor_messages(
             [describe_attachment(a, url_base=WIDGET_DOWNLOAD_BASE) for a in files.get(m.id, ())],
         )
         for m in shown
+    ]
+
+
+async def describe_list(
+    session: AsyncSession, principal: WorkspacePrincipal, conversations: Sequence[Conversation]
+) -> list[ConversationListItem]:
+    """Conversations as `principal`'s list shows them: each with its newest message someone
+    wrote and, for a member, how much of it they have not read. Two more queries than
+    describe (three with files), whatever the number of conversations."""
+    if not conversations:
+        return []
+    ids = [c.id for c in conversations]
+    messages = MessageRepository(session, workspace_id=principal.workspace_id)
+    newest = await messages.newest_said(ids)
+    unread = (
+        await messages.unread_counts(ids, principal.membership_id)
+        if isinstance(principal, MemberPrincipal)
+        else None
+    )
+    views = {m.id: m for m in await describe_messages(session, list(newest.values()))}
+    return [
+        ConversationListItem(
+            **read.model_dump(),
+            last_message=views[newest[read.id].id] if read.id in newest else None,
+            unread_count=None if unread is None else unread.get(read.id, 0),
+        )
+        for read in await describe(session, conversations)
     ]
 
 
