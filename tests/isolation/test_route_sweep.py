@@ -61,7 +61,12 @@ PUBLIC_ROUTES: dict[tuple[str, str], str] = {
 # Routes the app serves outside the API (no OpenAPI entry, not in ROUTERS): public files,
 # the same for everyone, nothing of any workspace.
 STATIC_ROUTES: dict[tuple[str, str], str] = {
-    ("GET", "/widget/v1/{name}"): "the chat widget's script files (widget/routes.py)",
+    ("GET", "/widget/v1/{name}"): (
+        "the chat widget's entry, and its modules at plain paths (widget/routes.py)"
+    ),
+    ("GET", "/widget/v1/{version}/{name}"): (
+        "the chat widget's modules at their versioned paths (widget/routes.py)"
+    ),
 }
 # Where visitor routes live; every other route refuses visitor tokens.
 WIDGET_PREFIX = "/api/v1/widget/"

@@ -5,11 +5,12 @@ API, the answer appears; hostile text shows as text and runs nothing."""
 from collections.abc import AsyncIterator
 
 import pytest
-from playwright.async_api import Browser, Dialog, Locator, Page, async_playwright
+from playwright.async_api import Browser, Dialog, Locator, Page, Response, async_playwright
 
 from helpline.settings import Settings
 from helpline.tenancy.models import Role
 from helpline.widget.demo_page import start_demo_page
+from helpline.widget.routes import widget_version
 from helpline.widget.service import SCRIPT_PATH, snippet_tag
 from tests.fixtures.live import LiveServer, live_server
 from tests.fixtures.world import World
@@ -156,6 +157,36 @@ async def test_a_visitor_writes_and_the_agents_reply_appears(
     assert await frame.get_attribute("dir") == "rtl"
     assert await frame.get_attribute("lang") == "ar"
     assert await widget(page).locator("button.send").inner_text() == "إرسال"
+
+
+async def test_the_widget_comes_from_the_current_version_and_calls_its_own_server(
+    browser: Browser, server: LiveServer, world: World, shop_url: str
+) -> None:
+    """The snippet's entry is the only unversioned file; every module comes from the current
+    version's folder, cached for a year; the API is the server the entry came from."""
+    page = await browser.new_page()
+    fetched: dict[str, str] = {}
+
+    def record(response: Response) -> None:
+        fetched[response.url] = response.headers.get("cache-control", "")
+
+    page.on("response", record)
+    await page.goto(shop_url)
+    await widget(page).locator("button.launcher").click()
+    await widget(page).locator("h2").filter(has_text="Chat with Acme").wait_for(timeout=WAIT_MS)
+
+    files = {url: cached for url, cached in fetched.items() if "/widget/v1/" in url}
+    versioned = f"{server.http_url}/widget/v1/{widget_version()}/"
+    assert files.pop(f"{server.http_url}/widget/v1/widget.js") == "public, max-age=300"
+    assert {versioned + name for name in ("main.js", "client.js", "ui.js")} <= set(files)
+    assert all(url.startswith(versioned) for url in files), files
+    assert set(files.values()) == {"public, max-age=31536000, immutable"}
+    api = [url for url in fetched if "/api/v1/widget/" in url]
+    assert api
+    assert all(url.startswith(server.http_url + "/api/v1/widget/") for url in api), api
+    assert await page.evaluate("typeof Helpline.init + typeof Helpline.identify") == (
+        "functionfunction"
+    )
 
 
 async def test_hostile_text_from_either_side_is_shown_as_text_and_runs_nothing(

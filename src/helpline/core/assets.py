@@ -35,11 +35,16 @@ def load_assets(directory: Path) -> dict[str, Asset]:
         content_type = CONTENT_TYPES.get(path.suffix)
         if content_type is None or not path.is_file():
             continue
-        body = path.read_bytes()
-        etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-        gzipped = gzip.compress(body, compresslevel=9, mtime=0)
-        found[path.name] = Asset(body, gzipped, content_type, etag)
+        found[path.name] = asset_of(path.read_bytes(), content_type)
     return found
+
+
+def asset_of(body: bytes, content_type: str) -> Asset:
+    """`body` ready to serve: its ETag (a hash of the bytes) and its gzip. For a file whose
+    served text is made at startup, such as the widget's entry with its version written in."""
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    gzipped = gzip.compress(body, compresslevel=9, mtime=0)
+    return Asset(body, gzipped, content_type, etag)
 
 
 def digest_of(assets: dict[str, Asset]) -> str:

@@ -18,7 +18,9 @@ from helpline.visitors.schemas import UNVERIFIED_ID_ATTRIBUTE
 from helpline.widget.hours import opening
 from helpline.widget.schemas import WidgetConfig, WidgetHours, WidgetSnippet
 
-# The path of the loader; `v1` changes only with an incompatible widget (docs/widget.md).
+# The path of the entry websites paste: it never changes, so it is cached for minutes and
+# imports the modules from a versioned folder (widget/routes.py); `v1` changes only with an
+# incompatible widget (docs/widget.md).
 SCRIPT_PATH = "/widget/v1/widget.js"
 # Attributes Helpline itself keeps on a visitor: a visitor cannot write them.
 RESERVED_ATTRIBUTES: Final = frozenset({UNVERIFIED_ID_ATTRIBUTE})
