@@ -256,3 +256,35 @@ test("handshakes refused twice in a row renew the session before the next attemp
   server.sockets[2].open();
   assert.equal(client.state.connection, "online");
 });
+
+test("a first send waits out a busy server instead of failing", async () => {
+  const server = new FakeServer();
+  const timers = fakeTimers();
+  const { client } = newClient(server, memoryStorage(), timers);
+  await client.start();
+  const socket = server.sockets[0];
+  socket.open();
+  timers.due.length = 0;
+  // The first two creations meet a busy server (503), then a refused connection (0).
+  const answers = [503, 0];
+  const real = server.fetch.bind(server);
+  server.fetch = async (url, init) => {
+    const { pathname } = new URL(url);
+    if (pathname === "/api/v1/widget/conversations" && init.method === "POST" && answers.length) {
+      const status = answers.shift();
+      if (status === 0) throw new TypeError("Failed to fetch");
+      return { status, json: async () => ({ error: "ServiceUnavailable" }) };
+    }
+    return real(url, init);
+  };
+  await client.send("Is anyone there?");
+  assert.deepEqual(client.state.pending.map((p) => p.status), ["sending"], "still pending, not failed");
+  assert.equal(socket.frames("send").length, 0);
+  await timers.runAll();
+  await settle();
+  const [send] = socket.frames("send");
+  assert.equal(send.conversation_id, "c1");
+  assert.equal(send.body, "Is anyone there?");
+  assert.equal(server.conversations.length, 1);
+  assert.ok(timers.due.length === 0);
+});

@@ -86,7 +86,7 @@ async def visitor_sends(page: Page, text: str) -> None:
     await box.fill(text)
     await box.press("Enter")
     # Acked: the bubble is a message, no longer a pending send.
-    sent = widget(page).locator("li.msg.mine:not(.sending)").filter(has_text=text)
+    sent = widget(page).locator("li.msg.mine:not(.sending):not(.failed)").filter(has_text=text)
     await sent.first.wait_for(timeout=WAIT_MS)
 
 

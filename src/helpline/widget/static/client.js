@@ -4,6 +4,7 @@
 
 import {
   addPending,
+  backoffDelay,
   createSync,
   encodeFrame,
   isRetryable,
@@ -297,17 +298,19 @@ export function createClient(options) {
     dispatch({ type: "failed", clientMessageId: frame.ref, error: frame.detail || frame.error });
   }
 
+  /** The conversation to send into, created on the first send: `{id}`, or the `{status}`
+   * of the refused creation. */
   async function ensureConversation() {
-    if (state.conversation) return state.conversation.id;
+    if (state.conversation) return { id: state.conversation.id };
     creating = creating || api("POST", `${API}/conversations`, {});
     const { status, data } = await creating;
     creating = null;
     if (status === 201) {
       dispatch({ type: "summary", summary: { ...data, unread: false, last_message: null } });
       if (!state.conversation) adopt(data);
-      return state.conversation.id;
+      return { id: state.conversation.id };
     }
-    return null;
+    return { status };
   }
 
   function sendFile(conversationId, file, localId) {
@@ -334,8 +337,18 @@ export function createClient(options) {
     sync = addPending(sync, send);
     save();
     dispatch({ type: "pending", send });
-    const conversationId = send.conversationId || (await ensureConversation());
+    await place(send, 0);
+  }
+
+  async function place(send, attempt) {
+    const found = send.conversationId ? { id: send.conversationId } : await ensureConversation();
+    const conversationId = found.id;
     if (!conversationId) {
+      // A busy or unreachable server: the message stays pending and creation is tried again.
+      if (isRetryable(found.status)) {
+        timers.setTimeout(() => place(send, attempt + 1), backoffDelay(attempt, options.random));
+        return;
+      }
       sync = settlePending(sync, send.clientMessageId);
       save();
       dispatch({ type: "failed", clientMessageId: send.clientMessageId, error: "" });
