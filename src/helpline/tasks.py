@@ -5,7 +5,14 @@ The worker imports it by name (jobs never import domains); add each new domain's
 
 from helpline.bot import tasks as bot_tasks
 from helpline.conversations import tasks as conversations_tasks
+from helpline.knowledge import tasks as knowledge_tasks
 from helpline.mail import tasks as mail_tasks
 from helpline.realtime import tasks as realtime_tasks
 
-__all__ = ["bot_tasks", "conversations_tasks", "mail_tasks", "realtime_tasks"]
+__all__ = [
+    "bot_tasks",
+    "conversations_tasks",
+    "knowledge_tasks",
+    "mail_tasks",
+    "realtime_tasks",
+]

@@ -23,6 +23,7 @@ from helpline.conversations.schemas import MAX_BODY_CHARS
 from helpline.core import metrics
 from helpline.knowledge import retrieval
 from helpline.knowledge.chunking import plain_text
+from helpline.knowledge.embeddings import Embedder
 from helpline.knowledge.retrieval import Passage
 from helpline.tenancy.schemas import WorkspaceSettings
 
@@ -100,6 +101,7 @@ async def decide(
     message: Message,
     *,
     config: WorkspaceSettings,
+    embedder: Embedder | None = None,
 ) -> Decision:
     """Read-only: is the bot still in charge, does the visitor ask for a person, and which
     sources are relevant enough (retrieval, in the conversation's own workspace)."""
@@ -109,7 +111,9 @@ async def decide(
         return Decision(handoff=HandoffReason.bot_disabled)
     if asks_for_human(message.body):
         return Decision(handoff=HandoffReason.asked_for_human)
-    passages = await retrieval.search(session, conversation.workspace_id, message.body, k=5)
+    passages = await retrieval.search(
+        session, conversation.workspace_id, message.body, k=5, embedder=embedder
+    )
     threshold = config.bot_confidence_threshold
     sources = tuple(p for p in passages if p.confidence >= threshold)[:MAX_SOURCES]
     best = passages[0].confidence if passages else 0.0
@@ -163,11 +167,12 @@ async def run_turn(
     *,
     llm: LLMClient,
     config: WorkspaceSettings,
+    embedder: Embedder | None = None,
 ) -> Turn:
     """Answer the contact's `message` in `conversation`, which the bot owns, or hand it to
     a person, in one session. Idempotent: a retried turn finds its earlier answer or
     hand-off. (The bot.reply job runs the three steps in their own transactions.)"""
-    decision = await decide(session, conversation, message, config=config)
+    decision = await decide(session, conversation, message, config=config, embedder=embedder)
     decision = await compose(decision, message.body, llm)
     return await carry_out(session, conversation, message, decision, config=config)
 

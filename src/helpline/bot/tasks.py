@@ -7,6 +7,7 @@ from helpline.bot.llm import llm_client
 from helpline.conversations import service as conversations
 from helpline.conversations.access import access_for_bot
 from helpline.jobs.registry import JobContext, job
+from helpline.knowledge import embeddings
 from helpline.tenancy import service as tenancy
 from helpline.tenancy.schemas import WorkspaceSettings
 
@@ -29,7 +30,10 @@ async def reply(ctx: JobContext, args: conversations.BotReplyArgs) -> None:
         conversation, message = found
         workspace = await tenancy.get_workspace(reading, args.workspace_id)
         config = WorkspaceSettings.model_validate(workspace.settings)
-        decision = await agent.decide(reading, conversation, message, config=config)
+        embedder = embeddings.for_answers(ctx.runtime.settings)
+        decision = await agent.decide(
+            reading, conversation, message, config=config, embedder=embedder
+        )
         question = message.body
     decision = await agent.compose(decision, question, llm_client(ctx.runtime.settings))
     found = await access_for_bot(ctx.session, *ids)

@@ -13,11 +13,11 @@ from helpline.auth.principals import (
     MemberPrincipal,
     Scope,
 )
-from helpline.core.deps import SessionDep
+from helpline.core.deps import RuntimeDep, SessionDep
 from helpline.core.errors import BadRequest, NotFound, responses
 from helpline.core.pagination import PageParamsDep
 from helpline.core.schemas import Page
-from helpline.knowledge import retrieval
+from helpline.knowledge import embeddings, retrieval
 from helpline.knowledge import service as knowledge
 from helpline.knowledge.access import access_article, access_faq
 from helpline.knowledge.schemas import (
@@ -142,9 +142,11 @@ async def delete_article(
 async def search(
     principal: KnowledgeReader,
     session: SessionDep,
+    runtime: RuntimeDep,
     q: Annotated[str, Query(min_length=1, max_length=1000, description="A question")],
     k: Annotated[int, Query(ge=1, le=MAX_SEARCH_RESULTS)] = 5,
 ) -> list[PassageRead]:
     """The published FAQ entries and article passages that best answer `q`, best first."""
-    passages = await retrieval.search(session, principal.workspace_id, q, k)
+    embedder = embeddings.for_answers(runtime.settings)
+    passages = await retrieval.search(session, principal.workspace_id, q, k, embedder=embedder)
     return [PassageRead.model_validate(p) for p in passages]

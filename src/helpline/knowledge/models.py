@@ -4,7 +4,7 @@ import uuid
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from helpline.core.db import Base, IdMixin, JSONDoc, TimestampMixin, WorkspaceScoped
@@ -43,7 +43,10 @@ class Article(IdMixin, TimestampMixin, WorkspaceScoped, Base):
 
 class KnowledgeChunk(IdMixin, WorkspaceScoped, Base):
     """A searchable piece of a FAQ entry or an article. Only published content has chunks:
-    what is not published cannot be found, so the bot can never quote a draft."""
+    what is not published cannot be found, so the bot can never quote a draft.
+
+    `terms` is full-text indexed outside this model (migration 0007, `knowledge.fulltext`): an
+    FTS5 table on SQLite, a GIN expression index on PostgreSQL."""
 
     __tablename__ = "knowledge_chunks"
     __table_args__ = (Index("ix_knowledge_chunks_source", "workspace_id", "source_kind"),)
@@ -62,3 +65,8 @@ class KnowledgeChunk(IdMixin, WorkspaceScoped, Base):
     # a term is found in SQL as LIKE '% term %'.
     terms: Mapped[str] = mapped_column(Text)
     term_count: Mapped[int]
+    # The chunk's text embedded by `embedding_model` (knowledge.embeddings): float32 bytes,
+    # L2-normalised. Written by the knowledge.index_embeddings job, never by a request; None
+    # until then, or when no embedding model is available.
+    embedding: Mapped[bytes | None] = mapped_column(LargeBinary)
+    embedding_model: Mapped[str | None] = mapped_column(String(100))

@@ -1,6 +1,8 @@
-"""Editing the knowledge base. Every change re-chunks what it changed in the same
-transaction, so search never sees an entry and its chunks disagree; unpublished content has
-no chunks at all."""
+"""Editing the knowledge base. Every change re-chunks what it changed, and updates the
+full-text index, in the same transaction, so search never sees an entry and its chunks
+disagree; unpublished content has no chunks at all. New chunks are embedded by the
+knowledge.index_embeddings job, enqueued in that transaction (indexing.py); a deleted
+chunk's vector goes with its row."""
 
 import uuid
 from typing import Any
@@ -11,7 +13,7 @@ from helpline.audit import service as audit
 from helpline.auth.principals import WorkspacePrincipal
 from helpline.core.ids import new_id
 from helpline.core.pagination import PageParams
-from helpline.knowledge import chunking
+from helpline.knowledge import chunking, indexing
 from helpline.knowledge.models import (
     Article,
     ArticleStatus,
@@ -143,7 +145,8 @@ async def _reindex_faq(session: AsyncSession, faq: FaqEntry) -> None:
     await chunks.remove_for(faq_id=faq.id, article_id=None)
     if faq.published:
         texts = chunking.faq_chunks(faq.question, [str(p) for p in faq.phrasings])
-        _add_chunks(session, faq, SourceKind.faq, texts)
+        await chunks.add_all(_chunks(faq, SourceKind.faq, texts))
+        await indexing.request_indexing(session, faq.workspace_id)
     await session.flush()
 
 
@@ -152,16 +155,16 @@ async def _reindex_article(session: AsyncSession, article: Article) -> None:
     await chunks.remove_for(faq_id=None, article_id=article.id)
     if article.status == ArticleStatus.published:
         texts = chunking.article_chunks(article.title, article.body)
-        _add_chunks(session, article, SourceKind.article, texts)
+        await chunks.add_all(_chunks(article, SourceKind.article, texts))
+        await indexing.request_indexing(session, article.workspace_id)
     await session.flush()
 
 
-def _add_chunks(
-    session: AsyncSession, source: FaqEntry | Article, kind: SourceKind, texts: list[str]
-) -> None:
+def _chunks(source: FaqEntry | Article, kind: SourceKind, texts: list[str]) -> list[KnowledgeChunk]:
+    chunks = []
     for position, text in enumerate(texts):
         words = chunking.terms(text)
-        session.add(
+        chunks.append(
             KnowledgeChunk(
                 id=new_id(),
                 workspace_id=source.workspace_id,
@@ -174,6 +177,7 @@ def _add_chunks(
                 term_count=len(words),
             )
         )
+    return chunks
 
 
 def _audit(
