@@ -357,7 +357,9 @@ async def test_keyboard_moves_opens_and_lists_the_shortcuts(env: Env) -> None:
     assert tab.errors == []
 
 
-async def test_another_workspaces_conversation_is_a_not_found_page(env: Env) -> None:
+async def test_an_agent_cannot_open_another_workspaces_conversation_or_admin_settings(
+    env: Env,
+) -> None:
     page = await (await member_context(env, Role.agent)).new_page()
     for conversation_id in (env.world.b.conversation.id, uuid.uuid4()):
         response = await page.goto(env.url(f"/app/conversations/{conversation_id}"))
@@ -365,6 +367,13 @@ async def test_another_workspaces_conversation_is_a_not_found_page(env: Env) -> 
         assert response.status == 404
         await expect(page.get_by_role("heading", name="Not found")).to_be_visible()
         await expect(page.locator("body")).not_to_contain_text(env.world.b.conversation.subject)
+    # Nor the admin settings: a "not allowed" page, and no setting shown.
+    for path in ("/app/settings/members", "/app/settings/api-keys", "/app/settings/workspace"):
+        response = await page.goto(env.url(path))
+        assert response is not None
+        assert response.status == 403, path
+        await expect(page.get_by_role("heading", name="Not allowed")).to_be_visible()
+        await expect(page.locator("body")).not_to_contain_text("agent@a.example")
     await page.close()
 
 
