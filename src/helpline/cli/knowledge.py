@@ -33,6 +33,11 @@ def describe(settings: Settings) -> list[str]:
     else:
         provider = f"none: retrieval uses full-text search only ({found.problem})"
     lines.append(f"active:         {provider}")
+    fused = "yes" if settings.retrieval_embeddings and active is not None else "no"
+    lines.append(
+        f"answers fuse:   {fused} (HELPLINE_RETRIEVAL_EMBEDDINGS="
+        f"{str(settings.retrieval_embeddings).lower()}; vectors are indexed either way)"
+    )
     return lines
 
 
