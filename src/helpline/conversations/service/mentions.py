@@ -14,8 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpline.conversations.access import SEE_ALL_ROLES
 from helpline.conversations.models import Conversation
+from helpline.conversations.repository import ConversationRepository
 from helpline.core.errors import Unprocessable
-from helpline.tenancy.repository import MembershipRepository, TeamMemberRepository
+from helpline.tenancy.repository import MembershipRepository
 
 MAX_MENTIONS: Final = 20
 MENTIONS_KEY: Final = "mentions"
@@ -51,12 +52,10 @@ async def _sees(session: AsyncSession, conversation: Conversation, member_id: uu
     membership = await MembershipRepository(session, workspace_id=workspace).get(member_id)
     if membership is None:
         return False
-    if membership.role in SEE_ALL_ROLES or conversation.team_id is None:
-        return True
-    if conversation.assignee_id == member_id:
-        return True
-    teams = await TeamMemberRepository(session, workspace_id=workspace).team_ids_of(member_id)
-    return conversation.team_id in teams
+    # The visibility rule of access.py, in the same SQL (repository.visible_to).
+    viewer = None if membership.role in SEE_ALL_ROLES else member_id
+    conversations = ConversationRepository(session, workspace_id=workspace)
+    return await conversations.get_visible(conversation.id, viewer, lock=False) is not None
 
 
 def mentioned_in(data: dict[str, object]) -> list[uuid.UUID]:
