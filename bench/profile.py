@@ -26,7 +26,7 @@ LAYERS = [
 def start(pid: int, out: Path, duration_s: int) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [PY_SPY, "record", "-p", str(pid), "-d", str(duration_s), "-r", "100"]
-        + ["-f", "raw", "-o", str(out), "--nonblocking"],
+        + ["-f", "raw", "-o", str(out), "--nonblocking", "--gil"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         start_new_session=True,

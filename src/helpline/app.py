@@ -17,6 +17,7 @@ from helpline.jobs.worker import Worker
 from helpline.realtime.hub import Hub
 from helpline.realtime.presence import create_presence
 from helpline.settings import Settings
+from helpline.sockets.send_batch import SendBatcher
 from helpline.widget.cors import WidgetCORSMiddleware
 from helpline.widget.routes import router as widget_files_router
 
@@ -29,6 +30,7 @@ def create_app(settings: Settings) -> FastAPI:
         runtime = create_runtime(settings)
         app.state.runtime = runtime
         app.state.hub = Hub(runtime.broker)
+        app.state.sends = SendBatcher(runtime)
         await app.state.hub.start()
         presence_redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
         app.state.presence = create_presence(

@@ -457,6 +457,12 @@ async def test_killed_node_loses_no_acknowledged_message(
                 FLOW_TIMEOUT_S,
                 f"{KILL_AFTER_ACKS} acks each; {logs}",
             )
+            # Frozen first, so that the client on it surely has sends in flight when it dies,
+            # however far ahead of the other client it ran.
+            doomed.freeze()
+            on_doomed = visitor if on_killed_node == "visitor" else agent
+            if not on_doomed.unacked:
+                await on_doomed.send_more(WINDOW)
             in_flight = ", ".join(f"{len(c.unacked)} {c.name}" for c in clients)
             await doomed.kill()
             await _until(
@@ -472,7 +478,6 @@ async def test_killed_node_loses_no_acknowledged_message(
 
     full = views[agent.name]
     _report(clients, doomed, full, in_flight)
-    on_doomed = visitor if on_killed_node == "visitor" else agent
     assert on_doomed.connections[:2] == [doomed.name, survivor.name], on_doomed.connections
     assert on_doomed.undelivered_at_close[0] > 0, "the node died after its client was done"
 

@@ -6,7 +6,7 @@ and every list, so what an agent can open and what it can list never disagree.""
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from sqlalchemy import (
     ColumnElement,
@@ -87,16 +87,29 @@ class ConversationRepository(TenantRepository[Conversation]):
         self, conversation_id: uuid.UUID, viewer: uuid.UUID | None, *, lock: bool
     ) -> Conversation | None:
         statement = self.visible(viewer).where(Conversation.id == conversation_id)
-        if lock:
-            statement = _locked(statement)
-        return (await self.session.scalars(statement)).first()
+        return await self._first(statement, lock=lock)
 
     async def lock(self, conversation: Conversation) -> Conversation:
         """Take the row lock and reload the row: every read-modify-write of a conversation
         (its seq above all) starts here. On SQLite the transaction already holds the write
-        lock (BEGIN IMMEDIATE, core/db.py); the reload still matters there."""
-        statement = _locked(self.base_statement().where(Conversation.id == conversation.id))
-        return (await self.session.scalars(statement)).one()
+        lock (BEGIN IMMEDIATE, core/db.py); the reload still matters there. A row this
+        transaction already loaded under its lock (an access check `for_write`) is current
+        and stays so: it is not read again."""
+        if conversation.id in _locked_ids(self.session):
+            return conversation
+        statement = self.base_statement().where(Conversation.id == conversation.id)
+        locked = await self._first(statement, lock=True)
+        if locked is None:
+            raise LookupError(f"Conversation {conversation.id} is gone.")
+        return locked
+
+    async def _first(self, statement: Select[Conversation], *, lock: bool) -> Conversation | None:
+        if not lock:
+            return (await self.session.scalars(statement)).first()
+        found = (await self.session.scalars(_locked(statement))).first()
+        if found is not None:
+            _locked_ids(self.session).add(found.id)
+        return found
 
     async def next_number(self) -> int:
         """The next display number of the workspace. The counter row stays locked by the
@@ -133,9 +146,7 @@ class ConversationRepository(TenantRepository[Conversation]):
         statement = self.base_statement().where(
             Conversation.id == conversation_id, Conversation.contact_id == contact_id
         )
-        if lock:
-            statement = _locked(statement)
-        return (await self.session.scalars(statement)).first()
+        return await self._first(statement, lock=lock)
 
     async def page_of_contact(
         self, contact_id: uuid.UUID, params: PageParams
@@ -239,6 +250,19 @@ def visible_to_contact() -> ColumnElement[bool]:
         Message.sender_kind != SenderKind.system,
         Message.event.in_([event.value for event in VISITOR_SYSTEM_EVENTS]),
     )
+
+
+# The conversations whose row lock the session's current transaction holds.
+_LOCKED_KEY: Final = "helpline.conversations.locked"
+
+
+def _locked_ids(session: AsyncSession) -> set[uuid.UUID]:
+    transaction = session.sync_session.get_transaction()
+    held: tuple[Any, set[uuid.UUID]] | None = session.info.get(_LOCKED_KEY)
+    if held is None or held[0] is not transaction:
+        # A new transaction holds no lock yet, whatever the last one on this session held.
+        held = session.info[_LOCKED_KEY] = (transaction, set())
+    return held[1]
 
 
 def _locked(statement: Select[Conversation]) -> Select[Conversation]:

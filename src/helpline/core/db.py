@@ -4,7 +4,8 @@ SQLite and PostgreSQL run the same models and migrations. SQLite connections are
 for a server (WAL, foreign keys, busy timeout) and every SQLite transaction starts with
 BEGIN IMMEDIATE: a deferred transaction that reads and then writes fails with SQLITE_BUSY
 when another writer committed in between, whatever the busy timeout, so taking the write
-lock up front is what makes concurrent requests wait instead of failing. The exception is a
+lock up front is what makes concurrent requests wait instead of failing; before it, writers
+of one process queue in asyncio (core/sqlite_writer.py). The exception is a
 unit of work declared read-only (`unit_of_work(..., read_only=True)`): it starts a deferred
 transaction, which under WAL reads a snapshot without waiting for, or blocking, the writer.
 """
@@ -28,6 +29,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 from typing_extensions import override
 
 from helpline.core.ids import new_id
+from helpline.core.sqlite_writer import WriterGate
 from helpline.core.time import as_utc, utc_now
 from helpline.settings import Settings
 
@@ -131,10 +133,20 @@ def _configure_sqlite(engine: AsyncEngine, *, busy_timeout_ms: int) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
+    # Writers of this process queue here rather than in SQLite's busy handler.
+    gate = WriterGate(timeout_s=busy_timeout_ms / 1000)
+
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        read_only = connection.get_execution_options().get(READ_ONLY_OPTION, False)
-        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        if connection.get_execution_options().get(READ_ONLY_OPTION, False):
+            connection.exec_driver_sql("BEGIN")
+            return
+        gate.enter(connection)
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        gate.leave(record)
 
 
 def create_sessionmaker(

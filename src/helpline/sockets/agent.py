@@ -23,6 +23,7 @@ from helpline.conversations import service as conversations
 from helpline.conversations.access import access_conversation
 from helpline.conversations.models import Conversation, Message
 from helpline.conversations.service import signals
+from helpline.conversations.service.publishing import PublishedViews
 from helpline.core.db import is_database_busy
 from helpline.core.errors import AppError, PermissionDenied
 from helpline.core.runtime import Runtime
@@ -33,6 +34,7 @@ from helpline.realtime.presence import Presence
 from helpline.sockets import handshake
 from helpline.sockets import session as socket_session
 from helpline.sockets.conversation_peer import ConversationPeer
+from helpline.sockets.send_batch import SendBatcher
 from helpline.tenancy import service as tenancy
 
 # Counts are recomputed at most this often, however busy the inbox.
@@ -51,9 +53,14 @@ class AgentPeer(ConversationPeer):
     sees_private = True
 
     def __init__(
-        self, runtime: Runtime, hub: Hub, principal: MemberPrincipal, presence: Presence
+        self,
+        runtime: Runtime,
+        sends: SendBatcher,
+        hub: Hub,
+        principal: MemberPrincipal,
+        presence: Presence,
     ) -> None:
-        super().__init__(runtime)
+        super().__init__(runtime, sends)
         self.hub = hub
         self.principal = principal
         self.presence = presence
@@ -89,8 +96,16 @@ class AgentPeer(ConversationPeer):
         return self.principal
 
     @override
-    async def access(self, session: AsyncSession, conversation_id: uuid.UUID) -> Conversation:
-        return await access_conversation(session, self.principal, conversation_id)
+    async def access(
+        self, session: AsyncSession, conversation_id: uuid.UUID, *, for_write: bool = False
+    ) -> Conversation:
+        return await access_conversation(
+            session, self.principal, conversation_id, for_write=for_write
+        )
+
+    @override
+    def sent_view(self, views: PublishedViews, message_id: uuid.UUID) -> Any:
+        return views.for_members[message_id]
 
     @override
     async def describe(self, session: AsyncSession, messages: Sequence[Message]) -> list[Any]:
@@ -158,7 +173,8 @@ async def agent_socket(websocket: WebSocket) -> None:
     connection = Connection(
         principal.workspace_id, keys, limit=runtime.settings.ws_queue_size, kind="agent"
     )
-    peer = AgentPeer(runtime, hub, principal, websocket.app.state.presence)
+    state = websocket.app.state
+    peer = AgentPeer(runtime, state.sends, hub, principal, state.presence)
     await peer.connected(connection)
     try:
         await socket_session.run(websocket, runtime, hub, connection, peer)

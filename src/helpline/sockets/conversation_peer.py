@@ -16,31 +16,41 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from helpline.conversations import service as conversations
 from helpline.conversations.models import Conversation, Message
 from helpline.conversations.service import signals
+from helpline.conversations.service.publishing import PublishedViews
 from helpline.core.runtime import Runtime
 from helpline.core.unit_of_work import unit_of_work
 from helpline.realtime import protocol
 from helpline.realtime.hub import Connection
 from helpline.sockets import session as socket_session
+from helpline.sockets.send_batch import SendBatcher
 
 
 class ConversationPeer(abc.ABC):
     # Whether this peer sees private notes and internal events (members do, visitors not).
     sees_private: bool
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, sends: SendBatcher) -> None:
         self.runtime = runtime
+        self.sends = sends
 
     @property
     @abc.abstractmethod
     def actor(self) -> conversations.Actor: ...
 
     @abc.abstractmethod
-    async def access(self, session: AsyncSession, conversation_id: uuid.UUID) -> Conversation:
-        """The conversation, if this peer may see it (NotFound alike otherwise)."""
+    async def access(
+        self, session: AsyncSession, conversation_id: uuid.UUID, *, for_write: bool = False
+    ) -> Conversation:
+        """The conversation, if this peer may see it (NotFound alike otherwise); `for_write`
+        also locks it."""
 
     @abc.abstractmethod
     async def describe(self, session: AsyncSession, messages: Sequence[Message]) -> list[Any]:
         """The peer's view of messages it may see (REST's serializer)."""
+
+    @abc.abstractmethod
+    def sent_view(self, views: PublishedViews, message_id: uuid.UUID) -> Any:
+        """The peer's view of a message it sent, from those its transaction published."""
 
     @abc.abstractmethod
     def message_frame(self, conversation_id: uuid.UUID, view: Any) -> str:
@@ -80,23 +90,33 @@ class ConversationPeer(abc.ABC):
 
     async def _send(self, connection: Connection, frame: protocol.Send) -> None:
         await self.before_send(frame)
-        async with unit_of_work(self.runtime.sessionmaker) as session:
-            conversation = await self.access(session, frame.conversation_id)
-            posted = await conversations.post_message(
-                session,
-                self.actor,
-                conversation,
-                body=frame.body,
-                client_message_id=frame.client_message_id,
-                private=frame.private,
-                attachment_ids=frame.attachment_ids,
-                mentions=frame.mentions,
-            )
-            [view] = await self.describe(session, [posted.message])
-        # Out of the unit of work: committed, and its events handed to the broker. Only now
-        # may the client count on it.
-        ack = protocol.Ack(ref=frame.ref, duplicate=not posted.created, message=view)
-        await connection.reply(ack.encode())
+        # Written with the other sockets' sends of the moment, in one transaction; the ack
+        # comes back once it committed (send_batch.py).
+        ack = await self.sends.send(
+            frame.conversation_id,
+            functools.partial(self._post, frame),
+            functools.partial(self._acknowledge, frame),
+        )
+        await connection.reply(ack)
+
+    async def _post(self, frame: protocol.Send, session: AsyncSession) -> conversations.Posted:
+        conversation = await self.access(session, frame.conversation_id, for_write=True)
+        return await conversations.post_message(
+            session,
+            self.actor,
+            conversation,
+            body=frame.body,
+            client_message_id=frame.client_message_id,
+            private=frame.private,
+            attachment_ids=frame.attachment_ids,
+            mentions=frame.mentions,
+        )
+
+    def _acknowledge(
+        self, frame: protocol.Send, posted: conversations.Posted, views: PublishedViews
+    ) -> str:
+        view = self.sent_view(views, posted.message.id)
+        return protocol.Ack(ref=frame.ref, duplicate=not posted.created, message=view).encode()
 
     async def _missed(self, conversation_id: uuid.UUID, last_seq: int) -> socket_session.Backlog:
         async with unit_of_work(self.runtime.sessionmaker, read_only=True) as session:

@@ -20,6 +20,7 @@ from helpline.conversations import service as conversations
 from helpline.conversations.access import access_visitor_conversation
 from helpline.conversations.models import Conversation, Message
 from helpline.conversations.schemas import VisitorConversationRead
+from helpline.conversations.service.publishing import PublishedViews
 from helpline.core.errors import AppError
 from helpline.core.runtime import Runtime
 from helpline.core.unit_of_work import unit_of_work
@@ -28,6 +29,7 @@ from helpline.realtime.hub import Connection, Hub
 from helpline.sockets import handshake
 from helpline.sockets import session as socket_session
 from helpline.sockets.conversation_peer import ConversationPeer
+from helpline.sockets.send_batch import SendBatcher
 from helpline.visitors import service as visitors
 from helpline.visitors.origins import check_widget_origin
 
@@ -35,8 +37,10 @@ from helpline.visitors.origins import check_widget_origin
 class VisitorPeer(ConversationPeer):
     sees_private = False
 
-    def __init__(self, runtime: Runtime, principal: VisitorPrincipal, token: str) -> None:
-        super().__init__(runtime)
+    def __init__(
+        self, runtime: Runtime, sends: SendBatcher, principal: VisitorPrincipal, token: str
+    ) -> None:
+        super().__init__(runtime, sends)
         self.principal = principal
         self._token = token
 
@@ -48,8 +52,16 @@ class VisitorPeer(ConversationPeer):
         )
 
     @override
-    async def access(self, session: AsyncSession, conversation_id: uuid.UUID) -> Conversation:
-        return await access_visitor_conversation(session, self.principal, conversation_id)
+    async def access(
+        self, session: AsyncSession, conversation_id: uuid.UUID, *, for_write: bool = False
+    ) -> Conversation:
+        return await access_visitor_conversation(
+            session, self.principal, conversation_id, for_write=for_write
+        )
+
+    @override
+    def sent_view(self, views: PublishedViews, message_id: uuid.UUID) -> Any:
+        return views.for_visitor[message_id]
 
     @override
     async def describe(self, session: AsyncSession, messages: Sequence[Message]) -> list[Any]:
@@ -108,6 +120,6 @@ async def widget_socket(websocket: WebSocket) -> None:
         limit=runtime.settings.ws_queue_size,
         kind="widget",
     )
-    peer = VisitorPeer(runtime, principal, token)
+    peer = VisitorPeer(runtime, websocket.app.state.sends, principal, token)
     connection.queue.put_nowait(socket_session.ready_frame(runtime, connection))
     await socket_session.run(websocket, runtime, hub, connection, peer)

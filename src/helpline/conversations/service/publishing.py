@@ -35,6 +35,7 @@ from helpline.core.unit_of_work import before_commit
 from helpline.realtime.publish import publish_on_commit
 
 _KEY: Final = "helpline.conversations.changes"
+_VIEWS_KEY: Final = "helpline.conversations.published_views"
 # The fields whose change is news to people watching the inbox.
 _WATCHED: Final = (
     "status",
@@ -53,6 +54,22 @@ _WATCHED: Final = (
 _CHANGE_NAMES: Final = {"csat_rating": "csat", "csat_comment": "csat"}
 # Of those, what a visitor's widget shows.
 _VISITOR_WATCHED: Final = frozenset({"status", "subject", "assignee_id", "merged_into_id"})
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedViews:
+    """The views of the messages a transaction published, by message id: what the members
+    and (for what the visitor sees) the contact were sent. A socket acknowledges a send
+    with the same view, instead of building it again."""
+
+    for_members: dict[uuid.UUID, MessageRead] = field(default_factory=dict)
+    for_visitor: dict[uuid.UUID, VisitorMessageRead] = field(default_factory=dict)
+
+
+def published_views(session: AsyncSession) -> PublishedViews:
+    """What the session's last transaction published (empty before it published any)."""
+    views: PublishedViews = session.info.get(_VIEWS_KEY) or PublishedViews()
+    return views
 
 
 @dataclass
@@ -119,6 +136,7 @@ async def _publish(session: AsyncSession) -> None:
         _publish_removed(session, conversation, before)
     messages = sorted(changes.messages, key=lambda m: (str(m.conversation_id), m.seq))
     agent_views, visitor_views = await _describe_messages(session, messages, changes.with_files)
+    session.info[_VIEWS_KEY] = PublishedViews(agent_views, visitor_views)
     for message in messages:
         _publish_message(
             session,

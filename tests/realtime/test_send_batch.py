@@ -1,0 +1,118 @@
+"""Group commit of socket sends (sockets/send_batch.py), against the real database: sends
+queued together share one transaction, each is acknowledged only after it committed, and one
+send that fails takes nobody else's message with it."""
+
+import asyncio
+import uuid
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from helpline.auth.principals import MemberPrincipal
+from helpline.conversations import service as conversations
+from helpline.conversations.access import access_conversation
+from helpline.conversations.service.publishing import PublishedViews
+from helpline.core.errors import NotFound
+from helpline.core.runtime import Runtime
+from helpline.sockets.send_batch import SendBatcher
+from helpline.tenancy.models import Role
+from tests.conversations.support import member_principal, messages_of
+from tests.fixtures.world import World
+
+
+class _Sender:
+    """Sends messages as one member, noting which transaction (session) wrote each try."""
+
+    def __init__(self, runtime: Runtime, principal: MemberPrincipal) -> None:
+        self.runtime = runtime
+        self.principal = principal
+        self.sessions: dict[str, list[int]] = {}
+
+    def send(
+        self, batcher: SendBatcher, conversation_id: uuid.UUID, body: str
+    ) -> "asyncio.Future[str]":
+        async def post(session: AsyncSession) -> conversations.Posted:
+            self.sessions.setdefault(body, []).append(id(session))
+            conversation = await access_conversation(
+                session, self.principal, conversation_id, for_write=True
+            )
+            return await conversations.post_message(
+                session, self.principal, conversation, body=body, client_message_id=body
+            )
+
+        def acknowledge(posted: conversations.Posted, views: PublishedViews) -> str:
+            return views.for_members[posted.message.id].body
+
+        return asyncio.ensure_future(batcher.send(conversation_id, post, acknowledge))
+
+
+@pytest.fixture
+async def owner(runtime: Runtime, world: World) -> _Sender:
+    return _Sender(runtime, await member_principal(runtime, world.a.member(Role.owner)))
+
+
+async def test_sends_queued_together_share_one_transaction(
+    runtime: Runtime, world: World, owner: _Sender
+) -> None:
+    batcher = SendBatcher(runtime)
+    conversation_id = world.a.conversation.id
+    bodies = [f"batched {i}" for i in range(12)]
+
+    acks = await asyncio.gather(*(owner.send(batcher, conversation_id, b) for b in bodies))
+
+    # Each sender got the view of its own message back, after the commit...
+    assert acks == bodies
+    # ...and all of them were written by one transaction, in the order they were sent.
+    assert len({tries[0] for tries in owner.sessions.values()}) == 1
+    stored = [m for m in await messages_of(runtime, conversation_id) if m.body in bodies]
+    assert [m.body for m in stored] == bodies
+    assert [m.seq for m in stored] == sorted(m.seq for m in stored)
+
+
+async def test_a_failing_send_fails_alone_and_the_others_are_written(
+    runtime: Runtime, world: World, owner: _Sender
+) -> None:
+    batcher = SendBatcher(runtime)
+    ours = world.a.conversation.id
+    # Another workspace's conversation: to this member it does not exist.
+    foreign = world.b.conversation.id
+    bodies = ["before", "foreign", "after"]
+
+    results = await asyncio.gather(
+        owner.send(batcher, ours, "before"),
+        owner.send(batcher, foreign, "foreign"),
+        owner.send(batcher, ours, "after"),
+        return_exceptions=True,
+    )
+
+    assert results[0] == "before"
+    assert isinstance(results[1], NotFound)
+    assert results[2] == "after"
+    # Tried together first, then each on its own once the batch failed.
+    first_tries = {body: owner.sessions[body][0] for body in bodies}
+    assert len(set(first_tries.values())) == 1
+    assert all(len(owner.sessions[body]) == 2 for body in bodies)
+    stored = [m.body for m in await messages_of(runtime, ours) if m.body in bodies]
+    assert stored == ["before", "after"]
+    assert not [m for m in await messages_of(runtime, foreign) if m.body == "foreign"]
+
+
+async def test_a_sender_that_goes_away_does_not_cancel_the_others(
+    runtime: Runtime, world: World, owner: _Sender
+) -> None:
+    batcher = SendBatcher(runtime)
+    conversation_id = world.a.conversation.id
+    leaving = owner.send(batcher, conversation_id, "leaving")
+    staying = [owner.send(batcher, conversation_id, f"staying {i}") for i in range(3)]
+    # One turn of the loop: every send is queued, and the writer has not started yet (it was
+    # scheduled after them). Then the first sender's socket closes.
+    await asyncio.sleep(0)
+    leaving.cancel()
+
+    acks = await asyncio.gather(*staying)
+
+    assert acks == [f"staying {i}" for i in range(3)]
+    bodies = [m.body for m in await messages_of(runtime, conversation_id)]
+    assert all(bodies.count(f"staying {i}") == 1 for i in range(3))
+    # Queued before it left, it is written all the same (its retry would find it).
+    assert bodies.count("leaving") == 1
