@@ -7,13 +7,13 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page, Route, async_playwright
 
 from helpline.settings import Settings
 from helpline.tenancy.models import Role
 from tests.dashboard.test_settings_pages import EVERYONE_PAGES, MANAGER_PAGES, SUPERVISOR_PAGES
 from tests.fixtures.live import LiveServer, live_server
-from tests.fixtures.world import PASSWORD, World
+from tests.fixtures.world import PASSWORD, TINY_PNG, World
 from tests.widget.test_browser import CHROMIUM, CHROMIUM_ARGS
 
 WAIT_MS = 10_000
@@ -99,6 +99,55 @@ async def test_the_widget_preview_follows_the_form_and_saving_sticks(
         after = await http.get("/api/v1/workspace", headers=world.a.member(Role.owner).headers)
     assert after.json()["settings"]["widget_color"] == "#0f766e"
     assert after.json()["settings"]["widget_position"] == "left"
+    assert errors == []
+
+
+async def test_the_preview_shows_the_logo_and_says_when_it_does_not_load(
+    browser: Browser, server: LiveServer, world: World
+) -> None:
+    page, errors = await logged_in_page(browser, server, world.a.member(Role.owner).user.email)
+
+    # The logo's host, answered by the browser itself: nothing leaves the machine.
+    async def logo_host(route: Route) -> None:
+        if route.request.url.endswith("/logo.png"):
+            await route.fulfill(status=200, content_type="image/png", body=TINY_PNG)
+        else:
+            await route.fulfill(status=200, content_type="text/plain", body="not an image")
+
+    await page.route("https://cdn.acme.example/**", logo_host)
+    await page.goto(server.http_url + "/app/settings/widget")
+    logo = page.locator("[data-preview-logo]")
+    avatar = page.locator("[data-preview-avatar]")
+    broken = page.locator("[data-preview-logo-status]")
+    assert await logo.is_hidden()
+    assert await avatar.is_visible()
+
+    await page.fill("input[name=widget_logo_url]", "https://cdn.acme.example/logo.png")
+    await logo.wait_for(state="visible")
+    # Loaded, so the page's Content Security Policy let it in.
+    await page.wait_for_function(
+        "() => { const img = document.querySelector('[data-preview-logo]');"
+        " return img.complete && img.naturalWidth === 1; }"
+    )
+    assert await avatar.is_hidden()
+    assert await broken.is_hidden()
+
+    await page.fill("input[name=widget_logo_url]", "https://cdn.acme.example/page.html")
+    await broken.wait_for(state="visible")
+    assert await logo.is_hidden()
+    assert await avatar.is_visible()
+    # Not https: never loaded, nothing to say.
+    await page.fill("input[name=widget_logo_url]", "http://cdn.acme.example/logo.png")
+    await broken.wait_for(state="hidden")
+    assert await logo.get_attribute("src") is None
+
+    await page.fill("input[name=widget_logo_url]", "https://cdn.acme.example/logo.png")
+    await page.click("form[data-preview-form] button[type=submit]")
+    await page.wait_for_url("**/app/settings/widget?saved=1")
+    await logo.wait_for(state="visible")
+    async with server.client() as http:
+        config = await http.get(f"/api/v1/widget/config/{world.a.workspace.public_key}")
+    assert config.json()["logo_url"] == "https://cdn.acme.example/logo.png"
     assert errors == []
 
 

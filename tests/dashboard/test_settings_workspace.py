@@ -239,6 +239,39 @@ class TestWidgetAppearance:
         assert settings["widget_name"] == ""
 
 
+class TestWidgetLogo:
+    async def test_an_https_logo_is_saved_and_the_preview_may_load_it(
+        self, client: httpx.AsyncClient, world: World
+    ) -> None:
+        await as_member(client, world, Role.admin)
+        logo = "https://cdn.acme.example/logo.png"
+        saved = await submit(client, WIDGET, {"widget_color": "#0f766e", "widget_logo_url": logo})
+        assert saved.status_code == 303
+        config = await client.get(f"/api/v1/widget/config/{world.a.workspace.public_key}")
+        assert config.json()["logo_url"] == logo
+        page = await client.get(WIDGET)
+        assert f'name="widget_logo_url" value="{logo}"' in page.text
+        # This page only lets images come from any https host: the logo is on the
+        # workspace's own; every other page keeps images to Helpline itself.
+        assert "img-src 'self' data: blob: https:;" in page.headers["content-security-policy"]
+        other = await client.get(GENERAL)
+        assert "img-src 'self' data: blob:;" in other.headers["content-security-policy"]
+
+    async def test_a_logo_that_is_not_https_is_refused_and_the_value_kept(
+        self, client: httpx.AsyncClient, world: World
+    ) -> None:
+        await as_member(client, world, Role.owner)
+        typed = "http://cdn.acme.example/logo.png"
+        refused = await submit(client, WIDGET, {"widget_name": "Acme", "widget_logo_url": typed})
+        assert refused.status_code == 422
+        assert (
+            "The logo&#39;s address &#39;http://cdn.acme.example/logo.png&#39; is not an https "
+            "address" in refused.text
+        )
+        assert f'value="{typed}"' in refused.text
+        assert (await workspace_of(client, world))["settings"]["widget_logo_url"] == ""
+
+
 class TestIdentityVerification:
     async def test_turns_on_and_off(self, client: httpx.AsyncClient, world: World) -> None:
         await as_member(client, world, Role.owner)

@@ -5,12 +5,33 @@ import {
   contrastRatio,
   formatTime,
   LINK_REL,
+  logoSrc,
   readableTextColor,
   renderText,
   safeHref,
   tokenize,
 } from "../../src/helpline/widget/static/format.js";
 import { fakeDocument } from "./fake-dom.mjs";
+
+test("a logo's address is used only when it is https", () => {
+  assert.equal(logoSrc("https://cdn.acme.example/logo.png"), "https://cdn.acme.example/logo.png");
+  assert.equal(logoSrc("HTTPS://CDN.acme.example/a b.svg"), "https://cdn.acme.example/a%20b.svg");
+  for (const bad of [
+    "http://cdn.acme.example/logo.png",
+    "javascript:alert(1)",
+    "data:image/svg+xml,<svg onload=alert(1)>",
+    "blob:https://cdn.acme.example/1",
+    "//cdn.acme.example/logo.png",
+    "https://user:secret@cdn.acme.example/logo.png",
+    "logo.png",
+    "",
+    null,
+    undefined,
+    42,
+  ]) {
+    assert.equal(logoSrc(bad), null, String(bad));
+  }
+});
 
 test("only http, https and mailto links are allowed", () => {
   assert.equal(safeHref("https://shop.example/a?b=1"), "https://shop.example/a?b=1");

@@ -1,11 +1,22 @@
 """The widget in a real browser (headless Chromium, driven by Playwright), on a page of another
-origin than Helpline, as on a customer's website: a visitor writes, an agent answers over the
-API, the answer appears; hostile text shows as text and runs nothing."""
+origin than Helpline with a strict Content Security Policy, as on a careful customer's
+website: a visitor writes, an agent answers over the API, the answer appears; hostile text
+shows as text and runs nothing (no dialog, no CSP violation)."""
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 
 import pytest
-from playwright.async_api import Browser, Dialog, Locator, Page, Response, async_playwright
+from playwright.async_api import (
+    Browser,
+    ConsoleMessage,
+    Dialog,
+    Error,
+    Locator,
+    Page,
+    Response,
+    async_playwright,
+)
 
 from helpline.settings import Settings
 from helpline.tenancy.models import Role
@@ -109,24 +120,64 @@ async def agent_replies(server: LiveServer, world: World, body: str) -> None:
         assert reply.status_code == 201, reply.text
 
 
-async def open_page(browser: Browser, url: str) -> tuple[Page, list[str]]:
-    page = await browser.new_page()
-    dialogs: list[str] = []
+# Installed before any of the page's scripts: every Content Security Policy violation in the
+# page (the widget's shadow root included: the event is composed) lands in a window array.
+CSP_LISTENER = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolations.push(
+    `${event.effectiveDirective} refused ${event.blockedURI || "inline"}: ${event.sample}`);
+}, true);
+"""
+
+
+@dataclass
+class Watch:
+    """What a page did that it should not: dialogs it opened (dismissed here), errors in its
+    console (where Chromium also reports CSP violations) and uncaught exceptions."""
+
+    page: Page
+    dialogs: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    async def csp_violations(self) -> list[str]:
+        found: list[str] = await self.page.evaluate("window.__cspViolations")
+        return found
+
+
+async def watch(page: Page) -> Watch:
+    watched = Watch(page)
 
     async def refuse(dialog: Dialog) -> None:
-        dialogs.append(dialog.message)
+        watched.dialogs.append(dialog.message)
         await dialog.dismiss()
 
+    def console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            watched.errors.append(message.text)
+
+    def uncaught(error: Error) -> None:
+        watched.errors.append(f"uncaught: {error}")
+
+    await page.add_init_script(CSP_LISTENER)
     page.on("dialog", refuse)
+    page.on("console", console)
+    page.on("pageerror", uncaught)
+    return watched
+
+
+async def open_page(browser: Browser, url: str) -> tuple[Page, Watch]:
+    page = await browser.new_page()
+    watched = await watch(page)
     await page.goto(url)
     await widget(page).locator("button.launcher").click()
-    return page, dialogs
+    return page, watched
 
 
 async def test_a_visitor_writes_and_the_agents_reply_appears(
     browser: Browser, server: LiveServer, world: World, shop_url: str
 ) -> None:
-    page, _ = await open_page(browser, shop_url)
+    page, watched = await open_page(browser, shop_url)
     # The workspace's widget_name, once the configuration has arrived.
     await widget(page).locator("h2").filter(has_text="Chat with Acme").wait_for(timeout=WAIT_MS)
 
@@ -157,6 +208,9 @@ async def test_a_visitor_writes_and_the_agents_reply_appears(
     assert await frame.get_attribute("dir") == "rtl"
     assert await frame.get_attribute("lang") == "ar"
     assert await widget(page).locator("button.send").inner_text() == "إرسال"
+    # All of it under the page's strict policy, which the widget never had to bend.
+    assert await watched.csp_violations() == []
+    assert watched.errors == []
 
 
 async def test_the_widget_comes_from_the_current_version_and_calls_its_own_server(
@@ -192,7 +246,7 @@ async def test_the_widget_comes_from_the_current_version_and_calls_its_own_serve
 async def test_hostile_text_from_either_side_is_shown_as_text_and_runs_nothing(
     browser: Browser, server: LiveServer, world: World, shop_url: str
 ) -> None:
-    page, dialogs = await open_page(browser, shop_url)
+    page, watched = await open_page(browser, shop_url)
     for text in XSS_CORPUS[:4]:
         await visitor_sends(page, text)
     for text in XSS_CORPUS:
@@ -219,6 +273,22 @@ async def test_hostile_text_from_either_side_is_shown_as_text_and_runs_nothing(
           };
         }"""
     )
-    # 3: the icons of the launcher, the back button and the attach button.
-    assert found == {"tags": [], "handlers": [], "links": [], "svgs": 3}
-    assert dialogs == []
+    # 4: the launcher's two icons (closed, open), the back button's and the attach button's.
+    assert found == {"tags": [], "handlers": [], "links": [], "svgs": 4}
+    assert watched.dialogs == []
+    assert await watched.csp_violations() == []
+    assert watched.errors == []
+
+    # The listener is live and the page's policy refuses injected script: a script written
+    # into the page now is refused, reported, and opens no dialog.
+    await page.evaluate(
+        """() => {
+          const injected = document.createElement('script');
+          injected.textContent = "alert('injected')";
+          document.body.append(injected);
+        }"""
+    )
+    await page.wait_for_function("window.__cspViolations.length > 0", timeout=WAIT_MS)
+    [violation] = await watched.csp_violations()
+    assert violation.startswith("script-src-elem refused inline: alert('injected')"), violation
+    assert watched.dialogs == []

@@ -37,6 +37,7 @@ async def test_the_config_has_defaults_and_needs_no_credential(
         "greeting": "",
         "position": "right",
         "theme": "auto",
+        "logo_url": "",
         "locale": "en",
         "prechat": {"enabled": False, "fields": []},
         "hours": {"enabled": False, "open_now": True, "next_open_at": None},
@@ -69,6 +70,7 @@ async def test_the_config_follows_the_workspace_settings(
         "greeting": "Hello! <b>Ask us</b> anything.",
         "position": "left",
         "theme": "dark",
+        "logo_url": "",
         "locale": "fr",
         "prechat": {"enabled": False, "fields": []},
         "hours": {"enabled": False, "open_now": True, "next_open_at": None},
@@ -112,6 +114,45 @@ async def test_invalid_widget_settings_are_refused(
     response = await patch_settings(client, world, **changes)
 
     assert response.status_code == 422, response.text
+
+
+class TestLogo:
+    async def test_an_https_logo_is_published_in_the_config(
+        self, client: httpx.AsyncClient, world: World
+    ) -> None:
+        logo = "https://cdn.acme.example/brand/logo.svg?v=2"
+        changed = await patch_settings(client, world, widget_logo_url=f"  {logo} ")
+        assert changed.status_code == 200, changed.text
+        assert changed.json()["settings"]["widget_logo_url"] == logo
+        assert (await client.get(config_url(world))).json()["logo_url"] == logo
+
+        cleared = await patch_settings(client, world, widget_logo_url="")
+        assert cleared.status_code == 200, cleared.text
+        assert (await client.get(config_url(world))).json()["logo_url"] == ""
+
+    @pytest.mark.parametrize(
+        ("address", "reason"),
+        [
+            ("http://cdn.acme.example/logo.png", "is not an https address"),
+            ("javascript:alert(1)", "is not an https address"),
+            ("data:image/svg+xml,<svg onload=alert(1)>", "is not an https address"),
+            ("//cdn.acme.example/logo.png", "is not an https address"),
+            ("https:///logo.png", "is not an https address"),
+            ("https://[::1/logo.png", "is not an https address"),
+            ("https://cdn.acme.example/a logo.png", "holds spaces or invisible characters"),
+            ("https://cdn.acme.example/\u202elogo.png", "holds spaces or invisible characters"),
+            ("https://ada:secret@cdn.acme.example/logo.png", "holds a user name or password"),
+            ("https://cdn.acme.example/" + "a" * 480, "too long: at most 500 characters"),
+        ],
+    )
+    async def test_anything_but_an_https_address_is_refused_with_a_reason(
+        self, client: httpx.AsyncClient, world: World, address: str, reason: str
+    ) -> None:
+        refused = await patch_settings(client, world, widget_logo_url=address)
+
+        assert refused.status_code == 422, refused.text
+        assert reason in refused.json()["detail"]
+        assert (await client.get(config_url(world))).json()["logo_url"] == ""
 
 
 PRECHAT = {

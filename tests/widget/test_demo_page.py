@@ -25,6 +25,17 @@ async def test_the_page_carries_the_snippet_and_nothing_else() -> None:
     assert page.headers["content-type"] == "text/html; charset=utf-8"
     assert snippet in page.text
     assert missing.status_code == 404
+    # A strict policy, as a careful website has: the widget must work under it (the browser
+    # tests run on this page), and anything injected would be refused and reported.
+    policy = dict(
+        directive.strip().split(" ", 1)
+        for directive in page.headers["content-security-policy"].split(";")
+    )
+    assert policy["default-src"] == "'none'"
+    assert policy["script-src"] == "http://127.0.0.1:8000 'report-sample'"
+    assert policy["connect-src"] == "http://127.0.0.1:8000 ws://127.0.0.1:8000"
+    assert policy["img-src"] == "https: data:"
+    assert policy["style-src"].startswith("'sha256-")
 
 
 async def test_the_demo_allows_its_pages_origin(runtime: Runtime, session: AsyncSession) -> None:

@@ -1,14 +1,15 @@
 """The widget's screens in a real browser (headless Chromium): the pre-chat form, the offline
 form outside business hours, the rating after resolution, the home screen of a returning
-visitor, files with hostile names; and screenshots of every screen in light, dark and Arabic
-(right to left), saved under the pytest basetemp in widget-screenshots/."""
+visitor, files with hostile names, the workspace's logo; and screenshots of every screen in
+English and Arabic (right to left), light and dark, saved under the pytest basetemp in
+widget-screenshots/<language>-<theme>/."""
 
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, Dialog, Page
+from playwright.async_api import Browser, BrowserContext, Page, Route
 
 from helpline.tenancy.models import Role
 from tests.fixtures.live import LiveServer
@@ -16,10 +17,12 @@ from tests.fixtures.world import TINY_PNG, World
 from tests.widget.test_browser import (
     WAIT_MS,
     XSS_CORPUS,
+    Watch,
     browser,
     server,
     shop_url,
     visitor_sends,
+    watch,
     widget,
 )
 
@@ -75,18 +78,12 @@ async def context(browser: Browser) -> AsyncIterator[BrowserContext]:
     await ctx.close()
 
 
-async def visit(context: BrowserContext, url: str) -> tuple[Page, list[str]]:
+async def visit(context: BrowserContext, url: str) -> tuple[Page, Watch]:
     page = await context.new_page()
-    dialogs: list[str] = []
-
-    async def refuse(dialog: Dialog) -> None:
-        dialogs.append(dialog.message)
-        await dialog.dismiss()
-
-    page.on("dialog", refuse)
+    watched = await watch(page)
     await page.goto(url)
     await widget(page).locator("button.launcher").wait_for(timeout=WAIT_MS)
-    return page, dialogs
+    return page, watched
 
 
 async def open_widget(page: Page) -> None:
@@ -209,7 +206,7 @@ async def test_files_are_uploaded_with_progress_and_hostile_names_run_nothing(
 ) -> None:
     hostile = XSS_CORPUS[1]  # <img src=x onerror=alert('img')>
     await configure(server, world, widget_name=XSS_CORPUS[2], widget_greeting=XSS_CORPUS[0])
-    page, dialogs = await visit(context, shop_url)
+    page, watched = await visit(context, shop_url)
     await open_widget(page)
     await visitor_sends(page, "A photo of the damage")
     conversation = await browser_conversation(server, world)
@@ -265,20 +262,98 @@ async def test_files_are_uploaded_with_progress_and_hostile_names_run_nothing(
         }"""
     )
     assert found == {"tags": [], "handlers": [], "title": f"Chat with {XSS_CORPUS[2]}"}
-    assert dialogs == []
+    assert watched.dialogs == []
+    assert await watched.csp_violations() == []
 
 
-# --- screenshots ---------------------------------------------------------------------
+# --- the logo --------------------------------------------------------------------------
 
+LOGO_URL = "https://cdn.acme-outdoor.example/brand/logo.svg"
+# A tent on a white tile: what a shop's logo looks like. Served to the browser by Playwright
+# under LOGO_URL (nothing leaves the machine); an SVG in an <img> runs no script.
+LOGO_SVG = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64">'
+    b'<rect width="64" height="64" rx="14" fill="#fff"/>'
+    b'<path d="M32 12 56 52H8Z" fill="#15803d"/><path d="M32 32 41 52H23Z" fill="#fff"/></svg>'
+)
+
+
+async def serve_logo(context: BrowserContext) -> None:
+    async def logo(route: Route) -> None:
+        await route.fulfill(status=200, content_type="image/svg+xml", body=LOGO_SVG)
+
+    await context.route(LOGO_URL, logo)
+
+
+async def test_the_header_shows_the_workspace_logo(
+    server: LiveServer,
+    world: World,
+    shop_url: str,
+    context: BrowserContext,
+) -> None:
+    await configure(server, world, widget_logo_url=LOGO_URL)
+    await serve_logo(context)
+    page, watched = await visit(context, shop_url)
+    await open_widget(page)
+    logo = widget(page).locator("header img.logo")
+    await logo.wait_for(timeout=WAIT_MS)
+    # Loaded (the page's policy allows https images), decorative, and sent no referrer.
+    await page.wait_for_function(
+        """() => {
+          const img = document.querySelector('[data-helpline-widget]').shadowRoot
+            .querySelector('header img.logo');
+          return img.complete && img.naturalWidth > 0;
+        }""",
+        timeout=WAIT_MS,
+    )
+    assert await logo.evaluate("(img) => [img.src, img.alt, img.referrerPolicy]") == [
+        LOGO_URL,
+        "",
+        "no-referrer",
+    ]
+    assert await watched.csp_violations() == []
+
+    # An address that loads no image leaves no broken image behind.
+    broken = "https://cdn.acme-outdoor.example/missing.png"
+    await configure(server, world, widget_logo_url=broken)
+
+    async def not_found(route: Route) -> None:
+        await route.fulfill(status=404, content_type="text/plain", body="gone")
+
+    await context.route(broken, not_found)
+    await page.reload()
+    await open_widget(page)
+    await (
+        widget(page).locator("header img.logo[hidden]").wait_for(state="attached", timeout=WAIT_MS)
+    )
+    assert await widget(page).locator("header img.logo").get_attribute("src") == broken
+    assert watched.dialogs == []
+
+
+# --- screenshots -----------------------------------------------------------------------
+
+# Each screen in English and Arabic (right to left), light and dark.
 VARIANTS = {
-    "light": {"theme": "light", "locale": "en-US"},
-    "dark": {"theme": "dark", "locale": "en-US"},
-    "arabic": {"theme": "light", "locale": "ar"},
+    f"{language}-{theme}": {"theme": theme, "locale": locale}
+    for language, locale in (("en", "en-US"), ("ar", "ar"))
+    for theme in ("light", "dark")
 }
+SCREENS = (
+    "1-launcher",
+    "2-prechat",
+    "3-conversation",
+    "4-rating",
+    "5-rated",
+    "6-home",
+    "7-offline",
+    "8-offline-sent",
+)
 
 
 async def shoot(page: Page, folder: Path, name: str) -> None:
-    await page.wait_for_timeout(250)  # let the panel's entrance animation finish
+    # The pointer rests off the widget, so no hover effect shows (the context asks for reduced
+    # motion: no entrance animation either, and nothing to wait for).
+    await page.mouse.move(1, 1)
     await page.screenshot(path=folder / f"{name}.png")
 
 
@@ -300,11 +375,14 @@ async def test_screenshots_of_every_screen(
         widget_theme=theme,
         widget_name="Acme Outdoor",
         widget_color="#15803d",
+        widget_logo_url=LOGO_URL,
         widget_prechat=PRECHAT,
     )
-    ctx = await browser.new_context(viewport=VIEWPORT, locale=locale)
+    options: dict[str, Any] = {"viewport": VIEWPORT, "locale": locale, "reduced_motion": "reduce"}
+    ctx = await browser.new_context(**options)
+    await serve_logo(ctx)
     try:
-        page, _ = await visit(ctx, shop_url)
+        page, watched = await visit(ctx, shop_url)
         await shoot(page, folder, "1-launcher")
         await open_widget(page)
         form = widget(page).locator(".prechat form")
@@ -326,20 +404,34 @@ async def test_screenshots_of_every_screen(
         )
         await shoot(page, folder, "3-conversation")
         await agent(server, world, "PATCH", path, json={"status": "resolved"})
-        await widget(page).locator(".rating .stars").wait_for(timeout=WAIT_MS)
+        rating = widget(page).locator(".rating")
+        await rating.locator(".stars").wait_for(timeout=WAIT_MS)
         await shoot(page, folder, "4-rating")
+        await rating.locator(".stars button").nth(4).click()
+        await rating.locator("textarea").fill("Quick and kind.")
+        await rating.locator("button.primary").click()
+        await rating.locator(".rated").wait_for(timeout=WAIT_MS)
+        await shoot(page, folder, "5-rated")
         await widget(page).locator("button.back").click()
         await widget(page).locator(".home button.item").first.wait_for(timeout=WAIT_MS)
-        await shoot(page, folder, "5-home")
+        await shoot(page, folder, "6-home")
+        assert await watched.csp_violations() == []
         await configure(server, world, business_hours=CLOSED)
-        offline_ctx = await browser.new_context(viewport=VIEWPORT, locale=locale)
+        offline_ctx = await browser.new_context(**options)
+        await serve_logo(offline_ctx)
         try:
             offline, _ = await visit(offline_ctx, shop_url)
             await open_widget(offline)
-            await widget(offline).locator(".offline form").wait_for(timeout=WAIT_MS)
-            await shoot(offline, folder, "6-offline")
+            away = widget(offline).locator(".offline form")
+            await away.wait_for(timeout=WAIT_MS)
+            await shoot(offline, folder, "7-offline")
+            await away.locator("[name=email]").fill("grace@example.com")
+            await away.locator("[name=body]").fill("Can I return boots bought last week?")
+            await away.locator("button[type=submit]").click()
+            await widget(offline).locator(".sent .check").wait_for(timeout=WAIT_MS)
+            await shoot(offline, folder, "8-offline-sent")
         finally:
             await offline_ctx.close()
     finally:
         await ctx.close()
-    assert len(list(folder.glob("*.png"))) == 6
+    assert sorted(p.stem for p in folder.glob("*.png")) == list(SCREENS)

@@ -29,15 +29,27 @@ class LoginRequired(NotAuthenticated):
     default_detail = "Log in to continue."
 
 
+# A page that shows images from elsewhere says so with `allow_https_images(request)`: the
+# widget's settings preview the workspace's logo, which lives on the workspace's own host.
+_HTTPS_IMAGES = "https_images"
+
+
+def allow_https_images(request: Request) -> None:
+    setattr(request.state, _HTTPS_IMAGES, True)
+
+
 def content_security_policy(request: Request) -> str:
     host = request.headers.get("host", "")
     sockets = f"ws://{host} wss://{host}" if host else ""
+    images = "'self' data: blob:"
+    if getattr(request.state, _HTTPS_IMAGES, False):
+        images += " https:"
     return "; ".join(
         [
             "default-src 'self'",
             "script-src 'self'",
             "style-src 'self'",
-            "img-src 'self' data: blob:",
+            f"img-src {images}",
             f"connect-src 'self' {sockets}".strip(),
             "font-src 'self'",
             "object-src 'none'",

@@ -6,6 +6,7 @@ import uuid
 import zoneinfo
 from datetime import datetime
 from typing import Annotated, Final, Literal
+from urllib.parse import urlsplit
 
 from pydantic import ConfigDict, EmailStr, Field, field_validator, model_validator
 
@@ -188,6 +189,38 @@ class WidgetPrechat(InputSchema):
         return self
 
 
+# The logo in the widget's header (docs/widget.md): an image on the web, by its https address.
+MAX_LOGO_URL_CHARS: Final = 500
+
+
+def _logo_address(value: str) -> str:
+    """An https address of an image, or "" for none. https only: an http image would be
+    mixed content on the https websites the widget runs on, and other schemes (data:,
+    javascript:, blob:) are not addresses of an image on the web."""
+    url = value.strip()
+    if not url:
+        return ""
+    if len(url) > MAX_LOGO_URL_CHARS:
+        raise ValueError(f"the logo's address is too long: at most {MAX_LOGO_URL_CHARS} characters")
+    shown = url[:60]
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # such as an unclosed "[" where an IPv6 host would be
+        parts = None
+    if parts is None or parts.scheme.lower() != "https" or not parts.hostname:
+        raise ValueError(
+            f"the logo's address {shown!r} is not an https address: write it like "
+            "https://www.example.com/logo.png"
+        )
+    if any(ch.isspace() or not ch.isprintable() for ch in url):
+        raise ValueError(f"the logo's address {shown!r} holds spaces or invisible characters")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError(
+            "the logo's address holds a user name or password: give the image's public address"
+        )
+    return url
+
+
 class WorkspaceSettings(InputSchema):
     """Workspace-wide preferences; each later capability adds its own."""
 
@@ -213,6 +246,8 @@ class WorkspaceSettings(InputSchema):
     widget_greeting: str = Field(default="", max_length=280)
     widget_position: Literal["right", "left"] = "right"
     widget_theme: Literal["auto", "light", "dark"] = "auto"
+    # An https address of an image shown in the widget's header ("": no logo).
+    widget_logo_url: str = ""
     widget_prechat: WidgetPrechat = Field(default_factory=WidgetPrechat)
     # When the team answers, and what the widget says outside those hours (docs/widget.md).
     business_hours: BusinessHours = Field(default_factory=BusinessHours)
@@ -240,6 +275,11 @@ class WorkspaceSettings(InputSchema):
                 raise ValueError(f"there are two labels named {label.name!r}: names are unique")
             seen.add(label.name)
         return labels
+
+    @field_validator("widget_logo_url")
+    @classmethod
+    def _logo_url(cls, value: str) -> str:
+        return _logo_address(value)
 
     @field_validator("widget_origins")
     @classmethod

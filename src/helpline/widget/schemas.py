@@ -27,6 +27,9 @@ class WidgetConfig(Schema):
     greeting: str
     position: Literal["right", "left"]
     theme: Literal["auto", "light", "dark"]
+    # An https address of the logo for the header ("": none). The website's own Content
+    # Security Policy decides whether its browser may load it (docs/widget.md, Safety).
+    logo_url: str
     locale: str
     prechat: WidgetPrechat
     hours: WidgetHours

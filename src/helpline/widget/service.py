@@ -41,6 +41,7 @@ def config_of(workspace: Workspace) -> WidgetConfig:
         greeting=settings.widget_greeting,
         position=settings.widget_position,
         theme=settings.widget_theme,
+        logo_url=settings.widget_logo_url,
         locale=settings.locale,
         prechat=settings.widget_prechat,
         hours=WidgetHours(

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, Request, Response
 from helpline.core.deps import SessionDep, SettingsDep
 from helpline.core.errors import AppError
 from helpline.dashboard.guards import Manager, ManagerWrite
-from helpline.dashboard.pages import PageRoute
+from helpline.dashboard.pages import PageRoute, allow_https_images
 from helpline.dashboard.routes.settings_base import (
     Refusal,
     Text,
@@ -36,6 +36,7 @@ FIELD_LABELS: Final = {
     "widget_greeting": "The greeting",
     "widget_position": "The position",
     "widget_theme": "The theme",
+    "widget_logo_url": "The logo's address",
 }
 Checkbox = Annotated[str | None, Form(max_length=10)]
 
@@ -48,6 +49,8 @@ async def _appearance(
     refusal: Refusal | None = None,
 ) -> Response:
     workspace = await tenancy.get_workspace(session, viewer.principal.workspace_id)
+    # The preview shows the logo from its own host, whichever https host that is.
+    allow_https_images(request)
     context = {
         "settings": await current_settings(session, viewer),
         "workspace": workspace,
@@ -76,6 +79,7 @@ async def save_appearance(
     widget_greeting: Text = "",
     widget_position: Text = "",
     widget_theme: Text = "",
+    widget_logo_url: Text = "",
 ) -> Response:
     typed = {
         "widget_name": widget_name,
@@ -83,6 +87,7 @@ async def save_appearance(
         "widget_greeting": widget_greeting,
         "widget_position": widget_position,
         "widget_theme": widget_theme,
+        "widget_logo_url": widget_logo_url,
     }
     try:
         chosen = {
@@ -91,6 +96,7 @@ async def save_appearance(
             "widget_greeting": widget_greeting,
             "widget_position": widget_position or "right",
             "widget_theme": widget_theme or "auto",
+            "widget_logo_url": widget_logo_url,
         }
         update = validated(WorkspaceUpdate, {"settings": chosen}, FIELD_LABELS)
         await save_workspace(session, viewer, update)

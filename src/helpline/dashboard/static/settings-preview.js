@@ -1,12 +1,48 @@
 // Settings pages: the widget's live preview, and the copy buttons. Plain DOM: every value a
 // person typed is set with textContent or as a CSS custom property, never parsed as HTML.
-import { readableTextColor } from "/widget/v1/format.js";
+import { logoSrc, readableTextColor } from "/widget/v1/format.js";
 
 const HEX = /^#[0-9a-fA-F]{6}$/;
 
 function chosen(form, name) {
   const checked = form.querySelector(`input[name="${name}"]:checked`);
   return checked ? checked.value : "";
+}
+
+/** The logo as the widget shows it: an https address only, in place of the avatar; an
+ * address that loads no image says so under the field. */
+function showLogo(preview) {
+  const logo = preview.querySelector("[data-preview-logo]");
+  const avatar = preview.querySelector("[data-preview-avatar]");
+  const status = document.querySelector("[data-preview-logo-status]");
+  const failed = Boolean(logo.dataset.failed);
+  const shown = logo.hasAttribute("src") && !failed;
+  logo.hidden = !shown;
+  if (avatar) avatar.hidden = shown;
+  if (status) status.hidden = !failed;
+}
+
+function mirrorLogo(form, preview) {
+  const logo = preview.querySelector("[data-preview-logo]");
+  if (!logo) return;
+  const src = logoSrc(form.elements.namedItem("widget_logo_url").value.trim()) || "";
+  if ((logo.getAttribute("src") || "") !== src) {
+    delete logo.dataset.failed;
+    if (src) logo.src = src;
+    else logo.removeAttribute("src");
+  }
+  showLogo(preview);
+}
+
+function watchLogo(preview) {
+  const logo = preview.querySelector("[data-preview-logo]");
+  if (!logo) return;
+  logo.referrerPolicy = "no-referrer";
+  logo.addEventListener("error", () => {
+    if (!logo.hasAttribute("src")) return;
+    logo.dataset.failed = "1";
+    showLogo(preview);
+  });
 }
 
 /** Mirror the appearance form into the static mock of the launcher and panel. */
@@ -26,12 +62,14 @@ export function mirror(form, preview) {
   if (hex) hex.textContent = color;
   preview.dataset.position = chosen(form, "widget_position") || "right";
   preview.dataset.theme = chosen(form, "widget_theme") || "auto";
+  mirrorLogo(form, preview);
 }
 
 function startPreview() {
   const form = document.querySelector("[data-preview-form]");
   const preview = document.querySelector("[data-preview]");
   if (!form || !preview) return;
+  watchLogo(preview);
   const update = () => mirror(form, preview);
   form.addEventListener("input", update);
   form.addEventListener("change", update);

@@ -24,6 +24,19 @@ export function safeHref(raw) {
   return url.href;
 }
 
+/** The logo's address for an <img>, or null: https only, as the server checks too, so that a
+ * page on https never shows mixed content and no other scheme ever reaches `src`. */
+export function logoSrc(raw) {
+  if (typeof raw !== "string" || !raw) return null;
+  let url;
+  try {
+    url = new URL(raw);
+  } catch {
+    return null;
+  }
+  return url.protocol === "https:" && url.hostname && !url.username && !url.password ? url.href : null;
+}
+
 function trimTrailing(match) {
   // "see https://x.example/a)." -> the link ends before ")." unless the ")" closes a "(".
   let end = match.length;

@@ -21,6 +21,8 @@ export const CSS = `
   display: grid; place-items: center; position: relative; transition: transform .15s ease; }
 .launcher:hover { transform: scale(1.05); }
 .launcher svg { width: 26px; height: 26px; fill: currentColor; }
+.launcher svg.stroke { fill: none; }
+.launcher[aria-expanded="true"] .open-icon, .launcher[aria-expanded="false"] .close-icon { display: none; }
 .badge { position: absolute; top: -4px; inset-inline-end: -4px; min-width: 20px; height: 20px;
   border-radius: 10px; background: #b91c1c; color: #fff; font-size: 12px; font-weight: 600;
   display: grid; place-items: center; padding: 0 5px; box-sizing: border-box; }
@@ -89,6 +91,8 @@ svg.stroke { fill: none; stroke: currentColor; stroke-width: 2; stroke-linecap: 
 .upload.failed { color: var(--danger); }
 .upload progress { width: 90px; accent-color: var(--brand); }
 .composer .attach { color: var(--muted); align-self: center; }
+.logo { height: 28px; width: auto; max-width: 96px; object-fit: contain; border-radius: 6px;
+  flex: none; margin-inline-start: 4px; }
 .title { font-size: 16px; font-weight: 600; margin: 0; flex: 1; padding-inline-start: 4px; }
 .icon-button { background: transparent; border: 0; color: inherit; cursor: pointer; width: 32px;
   height: 32px; border-radius: 6px; font-size: 20px; line-height: 1; }
@@ -112,8 +116,9 @@ svg.stroke { fill: none; stroke: currentColor; stroke-width: 2; stroke-linecap: 
   padding: 8px 10px; font: inherit; color: var(--fg); background: var(--bg); max-height: 120px; }
 .send { border: 0; border-radius: 10px; padding: 0 14px; background: var(--brand);
   color: var(--on-brand); font: inherit; font-weight: 600; cursor: pointer; }
-button:focus-visible, textarea:focus-visible, input:focus-visible, a:focus-visible { outline: 3px solid #f59e0b;
-  outline-offset: 2px; }
+button:focus-visible, a:focus-visible { outline: 2px solid var(--fg); outline-offset: 2px; }
+textarea:focus-visible, input:focus-visible { outline: 2px solid var(--fg); outline-offset: -1px; }
+.header button:focus-visible, .msg.mine a:focus-visible { outline-color: var(--on-brand); }
 .sr-only { position: absolute; width: 1px; height: 1px; margin: -1px; overflow: hidden;
   clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
 [hidden] { display: none !important; }
