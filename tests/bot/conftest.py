@@ -1,9 +1,12 @@
+from collections.abc import AsyncIterator
+
 import pytest
 from fastapi import FastAPI
 
 from helpline.core.runtime import Runtime
 from helpline.settings import Settings
 from tests.fixtures.api import shared_app
+from tests.fixtures.live import LiveServer, live_server
 from tests.fixtures.world import World
 from tests.fixtures.world_cache import restored_world
 
@@ -19,3 +22,11 @@ async def world(runtime: Runtime) -> World:
     """Two workspaces with every kind of actor, a FAQ entry and an article each
     (tests/fixtures/world.py)."""
     return await restored_world(runtime)
+
+
+@pytest.fixture
+async def server(settings: Settings, runtime: Runtime) -> AsyncIterator[LiveServer]:
+    """A live server on the test database, for the sockets that watch the bot stream
+    (`runtime` empties the database afterwards)."""
+    async with live_server(settings) as live:
+        yield live

@@ -179,7 +179,7 @@ class TestWithAnLLM:
         messages = await history(client, world.a.member(Role.admin).headers, conversation)
 
         [request] = llm.requests
-        assert request["model"] == "m"
+        assert (request["model"], request["stream"]) == ("m", True)
         assert "[1] How do I reset my password?" in request["messages"][1]["content"]
         answer = messages[-1]
         assert answer["sender_kind"] == "bot"
@@ -192,7 +192,7 @@ class TestWithAnLLM:
     ) -> None:
         await _arrange(runtime, world)
         reasons = []
-        modes: tuple[Mode, ...] = ("error", "hang", "garbage")
+        modes: tuple[Mode, ...] = ("error", "hang", "garbage", "broken", "stall")
         for mode in modes:
             async with stand_in_llm(mode) as llm:
                 configured = with_settings(
@@ -205,7 +205,23 @@ class TestWithAnLLM:
             row = await conversation_row(runtime, conversation)
             assert row.owner == Owner.nobody
 
-        assert reasons == ["llm_failed", "llm_failed", "llm_failed"]
+        assert reasons == ["llm_failed"] * len(modes)
+
+    async def test_a_server_that_does_not_stream_still_answers(
+        self, client: httpx.AsyncClient, runtime: Runtime, world: World
+    ) -> None:
+        await _arrange(runtime, world)
+        async with stand_in_llm("unstreamed", reply="Use 'Forgot password' [1].") as llm:
+            configured = with_settings(runtime, llm_base_url=llm.base_url, llm_model="m")
+            conversation = await visitor_starts(client, world.a, "I forgot my password")
+            await run_jobs(configured)
+        messages = await history(client, world.a.member(Role.admin).headers, conversation)
+
+        assert llm.requests[0]["stream"] is True
+        assert (messages[-1]["sender_kind"], messages[-1]["body"]) == (
+            "bot",
+            "Use 'Forgot password' [1].",
+        )
 
 
 class TestUntrustedKnowledge:

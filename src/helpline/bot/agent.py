@@ -4,7 +4,8 @@ The workspace and the conversation come from the job's arguments, which the serv
 (BotActor is built from the conversation's own workspace): nothing the visitor or the model
 writes can choose them (STYLE 8.6, RELIABILITY Isolation 11). The model's answer is
 untrusted text: links and images in it are reduced to their words before it is posted, and
-its citations only ever point at the sources retrieval gave it.
+its citations only ever point at the sources retrieval gave it. While the model writes, the
+answer streams to the conversation's watchers (streaming.py), through the same `inert()`.
 """
 
 import re
@@ -17,12 +18,13 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpline.bot.llm import Draft, LLMClient, LLMError
+from helpline.bot.streaming import AnswerStream
+from helpline.bot.text import inert as inert  # re-exported: callers know agent.inert
 from helpline.conversations import service as conversations
 from helpline.conversations.models import Conversation, Message, Owner
 from helpline.conversations.schemas import MAX_BODY_CHARS
 from helpline.core import metrics
 from helpline.knowledge import retrieval
-from helpline.knowledge.chunking import plain_text
 from helpline.knowledge.embeddings import Embedder
 from helpline.knowledge.retrieval import Passage
 from helpline.tenancy.schemas import WorkspaceSettings
@@ -37,8 +39,6 @@ _HUMAN_REQUEST: Final = re.compile(
     re.IGNORECASE,
 )
 _TALK: Final = re.compile(r"\b(talk|speak|chat|connect|transfer|put me through|call)\b", re.I)
-_BARE_URL: Final = re.compile(r"\b(?:https?|ftp|javascript|data):\S+", re.IGNORECASE)
-_HTML_TAG: Final = re.compile(r"<[^>]{0,200}>")
 
 
 class Outcome(StrEnum):
@@ -71,14 +71,6 @@ def asks_for_human(text: str) -> bool:
         return False
     # A short message naming a person is a request on its own ("human please", "agent").
     return len(words) <= 4 or _TALK.search(text) is not None
-
-
-def inert(text: str) -> str:
-    """The model's text with nothing that could render live or leak through a URL: markdown
-    links and images become their words, HTML tags and bare URLs are dropped."""
-    text = _HTML_TAG.sub("", text)
-    text = plain_text(text) if "](" in text else text
-    return _BARE_URL.sub("", text).strip()
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,20 +114,33 @@ async def decide(
     return Decision(confidence=best, sources=sources)
 
 
-async def compose(decision: Decision, question: str, llm: LLMClient) -> Decision:
+async def compose(
+    decision: Decision, question: str, llm: LLMClient, *, stream: AnswerStream | None = None
+) -> Decision:
     """Have the model write the answer; no database here, so that a slow model holds no
-    transaction (and on SQLite, no write lock) while it thinks."""
+    transaction (and on SQLite, no write lock) while it thinks. With `stream`, the answer
+    streams as it is written, and a turn that hands off discards it at once."""
     if decision.skip or decision.handoff is not None:
         return decision
     try:
-        draft = await llm.answer(question, decision.sources)
+        if stream is None:
+            draft = await llm.answer(question, decision.sources)
+        else:
+            draft = await llm.answer(question, decision.sources, stream.update)
     except LLMError as exc:
         log.warning("bot_llm_failed", error=str(exc))
-        return replace(decision, handoff=HandoffReason.llm_failed)
+        return _discarded(replace(decision, handoff=HandoffReason.llm_failed), stream)
     text = inert(draft.text)
     if not draft.grounded or not text:
-        return replace(decision, handoff=HandoffReason.not_supported)
+        return _discarded(replace(decision, handoff=HandoffReason.not_supported), stream)
     return replace(decision, text=text, citations=_citations(draft, decision.sources))
+
+
+def _discarded(decision: Decision, stream: AnswerStream | None) -> Decision:
+    # Before the hand-off is even written: its messages come after the bubble is gone.
+    if stream is not None:
+        stream.discard()
+    return decision
 
 
 async def carry_out(
@@ -145,9 +150,28 @@ async def carry_out(
     decision: Decision,
     *,
     config: WorkspaceSettings,
+    stream: AnswerStream | None = None,
 ) -> Turn:
     """Post the answer or hand off, through the conversations service (which locks the
-    conversation and re-checks that the bot still owns it)."""
+    conversation and re-checks that the bot still owns it). `stream`, the turn's streamed
+    answer, ends with the posted message (after the commit), or is discarded."""
+    turn = await _carry_out(session, conversation, message, decision, config=config)
+    if stream is not None:
+        if turn.outcome == Outcome.answered and turn.message is not None:
+            stream.publish_end(turn.message.id, turn.message.body)
+        else:
+            stream.discard()
+    return turn
+
+
+async def _carry_out(
+    session: AsyncSession,
+    conversation: Conversation,
+    message: Message,
+    decision: Decision,
+    *,
+    config: WorkspaceSettings,
+) -> Turn:
     if decision.skip:
         return Turn(Outcome.skipped)
     if decision.handoff is not None:
@@ -177,6 +201,11 @@ async def run_turn(
     return await carry_out(session, conversation, message, decision, config=config)
 
 
+def answer_id(message: Message) -> str:
+    """The client_message_id of the answer to the contact's `message` (and its stream's id)."""
+    return f"bot:{message.id}"
+
+
 def _citations(draft: Draft, sources: Sequence[Passage]) -> tuple[dict[str, Any], ...]:
     # Numbers outside the sources were already dropped (llm.py); this maps the rest to ids
     # retrieval produced, so a citation can only name this workspace's published knowledge.
@@ -200,7 +229,7 @@ async def _answer(
         conversation,
         body=decision.text[:MAX_BODY_CHARS],
         # One answer per contact message, however often the job runs.
-        client_message_id=f"bot:{message.id}",
+        client_message_id=answer_id(message),
         data={
             "citations": list(decision.citations),
             "confidence": round(decision.confidence, 3),

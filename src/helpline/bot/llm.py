@@ -2,12 +2,19 @@
 
 `ExtractiveLLM` (the default, offline): answers with the best source as it stands, the FAQ
 entry's answer or the article passage. `OpenAICompatibleLLM`: any chat-completions endpoint
-(hosted, vLLM, Ollama), with a hard time limit. Whatever a model writes is untrusted text:
-the caller decides what becomes of it (agent.py).
+(hosted, vLLM, Ollama), streamed, with a hard time limit. Whatever a model writes is
+untrusted text: the caller decides what becomes of it (agent.py).
+
+The protocol is one call: `answer(question, sources, on_text=None) -> Draft`. A client that
+streams calls `on_text(text_so_far)` as the answer grows (the raw text, capped at
+MAX_ANSWER_CHARS, never the HANDOFF reply); it must return at once (it publishes, it does
+not wait). A client that does not stream never calls it. The `Draft` it returns is the only
+answer that counts: what `on_text` saw is a preview.
 """
 
+import json
 import re
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Protocol
 
@@ -23,6 +30,12 @@ _CITATION: Final = re.compile(r"\[(\d{1,2})\]")
 # An article chunk starts with "Title — Heading" on its own line (knowledge.chunking).
 _CHUNK_PREFIX: Final = re.compile(r"\A[^\n]*\n")
 MAX_ANSWER_CHARS: Final = 4000
+# Server-sent events: each event's payload is on its `data:` lines; this one ends the stream.
+_SSE_DATA: Final = "data:"
+_SSE_DONE: Final = "[DONE]"
+
+# Called with the answer's text so far, as it grows (see the module docstring).
+OnText = Callable[[str], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,13 +52,20 @@ class LLMError(Exception):
 
 
 class LLMClient(Protocol):
-    async def answer(self, question: str, sources: Sequence[Passage]) -> Draft: ...
+    async def answer(
+        self, question: str, sources: Sequence[Passage], on_text: OnText | None = None
+    ) -> Draft: ...
 
 
 class ExtractiveLLM:
-    """Answers with the first (best) source, quoted, and cites it."""
+    """Answers with the first (best) source, quoted, and cites it. At once: nothing to stream."""
 
-    async def answer(self, question: str, sources: Sequence[Passage]) -> Draft:  # noqa: ARG002 (the protocol's signature)
+    async def answer(
+        self,
+        question: str,  # noqa: ARG002 (the protocol's signature)
+        sources: Sequence[Passage],
+        on_text: OnText | None = None,  # noqa: ARG002 (the protocol's signature)
+    ) -> Draft:
         if not sources:
             return Draft("", (), grounded=False)
         best = sources[0]
@@ -54,7 +74,8 @@ class ExtractiveLLM:
 
 
 class OpenAICompatibleLLM:
-    """POST {base_url}/chat/completions, giving up after `timeout_s` in all."""
+    """POST {base_url}/chat/completions with `"stream": true`, giving up after `timeout_s` in
+    all (connecting, waiting, and every chunk until the last)."""
 
     def __init__(self, *, base_url: str, model: str, api_key: str, timeout_s: float) -> None:
         self.url = base_url.rstrip("/") + "/chat/completions"
@@ -62,10 +83,12 @@ class OpenAICompatibleLLM:
         self.api_key = api_key
         self.timeout_s = timeout_s
 
-    async def answer(self, question: str, sources: Sequence[Passage]) -> Draft:
+    async def answer(
+        self, question: str, sources: Sequence[Passage], on_text: OnText | None = None
+    ) -> Draft:
         if not sources:
             return Draft("", (), grounded=False)
-        content = await self._complete(question, sources)
+        content = await self._complete(question, sources, on_text)
         text = content.strip()[:MAX_ANSWER_CHARS]
         if not text or text.upper().startswith(HANDOFF_REPLY):
             return Draft("", (), grounded=False)
@@ -75,13 +98,16 @@ class OpenAICompatibleLLM:
         # An answer that cites none of the sources is not grounded in them.
         return Draft(text, cited, grounded=bool(cited))
 
-    async def _complete(self, question: str, sources: Sequence[Passage]) -> str:
+    async def _complete(
+        self, question: str, sources: Sequence[Passage], on_text: OnText | None
+    ) -> str:
         numbered = "\n\n".join(
             f"[{i}] {source.title}\n{source.text}" for i, source in enumerate(sources, start=1)
         )
         payload = {
             "model": self.model,
             "temperature": 0,
+            "stream": True,
             "messages": [
                 {"role": "system", "content": SYSTEM_PROMPT},
                 {
@@ -93,15 +119,67 @@ class OpenAICompatibleLLM:
         headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
         try:
             # Both limits: httpx's per phase, and fail_after over the whole exchange (a server
-            # trickling bytes would otherwise reset httpx's read timeout forever).
+            # trickling chunks would otherwise reset httpx's read timeout forever).
             with anyio.fail_after(self.timeout_s):
-                async with httpx.AsyncClient(timeout=self.timeout_s) as client:
-                    response = await client.post(self.url, json=payload, headers=headers)
+                async with (
+                    httpx.AsyncClient(timeout=self.timeout_s) as client,
+                    client.stream("POST", self.url, json=payload, headers=headers) as response,
+                ):
+                    if response.status_code != httpx.codes.OK:
+                        raise LLMError(f"The LLM answered with HTTP {response.status_code}.")
+                    if not _is_event_stream(response):
+                        # A server that does not stream answers with the whole completion.
+                        await response.aread()
+                        return _content(response)
+                    return await _streamed(response.aiter_lines(), on_text)
         except (httpx.HTTPError, TimeoutError) as exc:
             raise LLMError(f"The LLM did not answer: {type(exc).__name__}.") from exc
-        if response.status_code != httpx.codes.OK:
-            raise LLMError(f"The LLM answered with HTTP {response.status_code}.")
-        return _content(response)
+
+
+def _is_event_stream(response: httpx.Response) -> bool:
+    content_type: str = response.headers.get("content-type", "")
+    return content_type.startswith("text/event-stream")
+
+
+async def _streamed(lines: AsyncIterator[str], on_text: OnText | None) -> str:
+    """The answer carried by a chat-completions event stream (`data: {chunk}` events, each
+    with `choices[0].delta.content`, then `data: [DONE]`), telling `on_text` as it grows."""
+    text = ""
+    async for line in lines:
+        if not line.startswith(_SSE_DATA):
+            continue  # blank lines between events, comments (":"), event names, ids
+        data = line[len(_SSE_DATA) :].strip()
+        if data == _SSE_DONE:
+            return text
+        delta = _delta(data)
+        if not delta or len(text) >= MAX_ANSWER_CHARS:
+            continue
+        text = (text + delta)[:MAX_ANSWER_CHARS]
+        if on_text is not None and _showable(text):
+            on_text(text)
+    # The connection ended without [DONE]: the answer may be cut short, so it is not one.
+    raise LLMError("The LLM's answer stopped before its end.")
+
+
+def _delta(data: str) -> str:
+    try:
+        chunk: Any = json.loads(data)
+        content = chunk["choices"][0]["delta"].get("content") if chunk["choices"] else ""
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
+        raise LLMError("The LLM's stream is not a chat completion.") from exc
+    # The first chunk carries only the role, the last only the finish reason.
+    if content is None:
+        return ""
+    if not isinstance(content, str):
+        raise LLMError("The LLM's stream has no text.")
+    return content
+
+
+def _showable(text: str) -> bool:
+    """Whether the answer so far can be shown: not while it may still be the HANDOFF reply,
+    which is a signal to the code, never words for the visitor."""
+    start = text.lstrip()[: len(HANDOFF_REPLY)].upper()
+    return bool(start) and not HANDOFF_REPLY.startswith(start)
 
 
 def _content(response: httpx.Response) -> str:

@@ -4,6 +4,7 @@ import structlog
 
 from helpline.bot import agent
 from helpline.bot.llm import llm_client
+from helpline.bot.streaming import AnswerStream
 from helpline.conversations import service as conversations
 from helpline.conversations.access import access_for_bot
 from helpline.jobs.registry import JobContext, job
@@ -21,7 +22,8 @@ async def reply(ctx: JobContext, args: conversations.BotReplyArgs) -> None:
     ids = (args.workspace_id, args.conversation_id, args.message_id)
     # Read and retrieve in a short session of their own, call the model with no transaction
     # open, then write in the job's unit of work (which begins only then): a slow model never
-    # holds a transaction, nor SQLite's write lock.
+    # holds a transaction, nor SQLite's write lock. The answer streams meanwhile through the
+    # job's session, whose broker it uses without beginning its transaction.
     async with ctx.runtime.sessionmaker() as reading:
         found = await access_for_bot(reading, *ids)
         if found is None:
@@ -35,11 +37,20 @@ async def reply(ctx: JobContext, args: conversations.BotReplyArgs) -> None:
             reading, conversation, message, config=config, embedder=embedder
         )
         question = message.body
-    decision = await agent.compose(decision, question, llm_client(ctx.runtime.settings))
-    found = await access_for_bot(ctx.session, *ids)
-    if found is None:
-        log.info("bot_reply_skipped", reason="gone")
-        return
-    conversation, message = found
-    turn = await agent.carry_out(ctx.session, conversation, message, decision, config=config)
+        stream = AnswerStream.of(ctx.session, conversation, agent.answer_id(message))
+    try:
+        llm = llm_client(ctx.runtime.settings)
+        decision = await agent.compose(decision, question, llm, stream=stream)
+        found = await access_for_bot(ctx.session, *ids)
+        if found is None:
+            log.info("bot_reply_skipped", reason="gone")
+            return
+        conversation, message = found
+        turn = await agent.carry_out(
+            ctx.session, conversation, message, decision, config=config, stream=stream
+        )
+    finally:
+        # Whatever stopped the turn (the conversation gone, an error, the job's time limit),
+        # clients drop the bubble; a retry streams afresh. A no-op once the stream ended.
+        stream.discard()
     log.info("bot_replied", outcome=turn.outcome.value, reason=turn.reason)

@@ -79,6 +79,13 @@ def contact_of(conversation: Conversation) -> list[str]:
     return [contact_key(conversation.contact_id)]
 
 
+def streaming_audience(conversation: Conversation) -> list[str]:
+    """A bot answer being written (MessageStreaming): whoever will receive the message it
+    becomes. A bot's answer is never private, so that is the agents who see the conversation
+    and its contact, who all get the same frame."""
+    return [*agents_of(conversation), *contact_of(conversation)]
+
+
 # --- frames ------------------------------------------------------------------------------
 
 
@@ -106,6 +113,22 @@ class VisitorMessageCreated(Frame):
     type: Literal["message.created"] = "message.created"
     conversation_id: uuid.UUID
     message: VisitorMessageRead
+
+
+class MessageStreaming(Frame):
+    """A bot answer as the model writes it; ephemeral (never stored, never resumed). `text`
+    is the whole answer so far, already inert. The last frame of a stream has `done`: with
+    `message_id`, the posted answer (its message.created replaces the bubble, before or after
+    this frame); with `discarded`, no answer (a hand-off follows): drop the bubble."""
+
+    type: Literal["message.streaming"] = "message.streaming"
+    conversation_id: uuid.UUID
+    # The answer's client_message_id: the same across the frames of one answer.
+    stream_id: str
+    text: str
+    done: bool = False
+    discarded: bool = False
+    message_id: uuid.UUID | None = None
 
 
 ConversationChange = Literal[

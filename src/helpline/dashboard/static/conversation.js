@@ -76,6 +76,16 @@ export function createConversationView(root, actions) {
     );
   }
 
+  function renderStream(stream) {
+    // A bot answer being written: text only (textContent), busy until its message arrives.
+    return h(
+      "li",
+      { class: ["message", "outgoing", "streaming"], "aria-busy": "true", dataset: { stream: stream.id } },
+      avatar("Bot", "bot", initials),
+      h("div", { class: "bubble-wrap" }, h("div", { class: "message-meta" }, h("span", { class: "message-author", text: "Bot" }), h("span", { class: "muted", text: "writing…" })), h("div", { class: "bubble" }, h("p", { class: "message-body", text: stream.text }))),
+    );
+  }
+
   function render(state, context) {
     const tl = state.timeline;
     if (!tl || !tl.conversation) {
@@ -99,6 +109,7 @@ export function createConversationView(root, actions) {
       const at = tl.messages.indexOf(lastReply);
       items.splice(at + 1 + (tl.hasOlder ? 1 : 0), 0, h("li", { class: "seen", dataset: { seen: "" }, text: "Seen" }));
     }
+    for (const stream of tl.streams || []) items.push(renderStream(stream));
     for (const send of tl.pending) items.push(renderPending(send, context));
     fill(timeline, items);
     typing.hidden = !tl.contactTyping;

@@ -166,6 +166,8 @@ export function createTimeline(conversationId) {
     conversation: null,
     messages: [],
     pending: [],
+    // Bot answers being written (message.streaming): {id, text}, until their message arrives.
+    streams: [],
     hasOlder: false,
     contactReadSeq: 0,
     contactTyping: false,
@@ -186,7 +188,22 @@ export function addMessages(timeline, messages) {
   const sorted = [...byId.values()].sort((a, b) => a.seq - b.seq);
   const answered = new Set(sorted.map((m) => m.client_message_id).filter(Boolean));
   const pending = timeline.pending.filter((p) => !answered.has(p.client_message_id));
-  return { ...timeline, messages: sorted, pending };
+  // A bot answer's stream has the answer's client_message_id: its message replaces it.
+  const streams = (timeline.streams || []).filter((s) => !answered.has(s.id));
+  return { ...timeline, messages: sorted, pending, streams };
+}
+
+/** A message.streaming frame: the bubble of a bot answer grows, or goes (discarded, or its
+ * message is already here). Ephemeral: never resumed, so a reconnect may drop it. */
+export function applyStream(timeline, frame) {
+  if (typeof frame.stream_id !== "string") return timeline;
+  const streams = timeline.streams || [];
+  const rest = streams.filter((s) => s.id !== frame.stream_id);
+  const posted = timeline.messages.some((m) => m.id === frame.message_id || m.client_message_id === frame.stream_id);
+  if (frame.discarded || posted) return rest.length === streams.length ? timeline : { ...timeline, streams: rest };
+  const stream = { id: frame.stream_id, text: typeof frame.text === "string" ? frame.text : "" };
+  const at = streams.findIndex((s) => s.id === stream.id);
+  return { ...timeline, streams: at < 0 ? [...streams, stream] : streams.map((s, i) => (i === at ? stream : s)) };
 }
 
 export function lastSeq(timeline) {
@@ -249,6 +266,8 @@ export function applyToTimeline(timeline, frame) {
     case "typing":
       if (frame.sender_kind !== "contact") return timeline;
       return { ...timeline, contactTyping: Boolean(frame.is_typing) };
+    case "message.streaming":
+      return applyStream(timeline, frame);
     default:
       return timeline;
   }

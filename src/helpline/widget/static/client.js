@@ -11,6 +11,7 @@ import {
   newClientMessageId,
   noteSeq,
   parseFrame,
+  parseStream,
   pendingSends,
   readFrame,
   reconnectPlan,
@@ -236,6 +237,7 @@ export function createClient(options) {
       case "ready": {
         attempt = 0;
         armWatchdog(frame);
+        dispatch({ type: "streamsCleared" });
         dispatch({ type: "connection", status: "online" });
         const held = state.conversation ? { [state.conversation.id]: sync.lastSeq[state.conversation.id] || 0 } : {};
         if (Object.keys(held).length) transmit(resumeFrame(held));
@@ -271,6 +273,11 @@ export function createClient(options) {
       case "resync_required":
         catchUp(frame.conversation_id);
         break;
+      case "message.streaming": {
+        const stream = parseStream(frame);
+        if (stream) dispatch({ type: "stream", stream });
+        break;
+      }
       case "typing":
         if (frame.sender_kind === "contact") break;
         dispatch({ type: "typing", isTyping: frame.is_typing });

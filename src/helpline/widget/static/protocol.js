@@ -153,6 +153,22 @@ export function mergeMessages(messages, incoming) {
   return [...byId.values()].sort((a, b) => a.seq - b.seq);
 }
 
+// --- streamed bot answers ------------------------------------------------------------
+
+/** A `message.streaming` frame as the state keeps it, or null when malformed: `{id,
+ * conversationId, text, messageId}`, with `gone` when the bubble must go (discarded). The text
+ * is shown with textContent only: it never becomes a link or markup, even mid-stream. */
+export function parseStream(frame) {
+  if (!frame || typeof frame.stream_id !== "string" || typeof frame.conversation_id !== "string") return null;
+  return {
+    id: frame.stream_id,
+    conversationId: frame.conversation_id,
+    text: typeof frame.text === "string" ? frame.text : "",
+    messageId: typeof frame.message_id === "string" ? frame.message_id : null,
+    gone: Boolean(frame.discarded),
+  };
+}
+
 /** A new client_message_id: a random UUID (v4). */
 export function newClientMessageId(cryptoImpl = globalThis.crypto) {
   return cryptoImpl.randomUUID();

@@ -13,6 +13,8 @@ export function initialState({ locale = "en", config = null } = {}) {
     messages: [],
     // Sends without an ack, in order: {clientMessageId, conversationId, body, status, error}.
     pending: [],
+    // Bot answers being written (protocol.parseStream), until their message arrives.
+    streams: [],
     agentTyping: false,
     unread: 0,
     // home | chat | prechat | offline | sent (the offline message went: "we will reply by email")
@@ -43,10 +45,13 @@ function receive(state, incoming, { history = false } = {}) {
   // Nothing is unread while the window is open; history (seen before a reload) is not news.
   let unread = state.open ? 0 : state.unread;
   if (!state.open && !history) unread += fromOthers.length;
+  const ids = new Set(fresh.map((m) => m.id));
   return {
     ...state,
     messages: mergeMessages(state.messages, fresh),
     pending: state.pending.filter((p) => !settled.has(p.clientMessageId)),
+    // A streamed answer's message replaces its bubble.
+    streams: state.streams.filter((s) => !ids.has(s.messageId)),
     unread,
     agentTyping: fromOthers.length ? false : state.agentTyping,
   };
@@ -83,6 +88,18 @@ function noteInList(state, messages) {
   return list;
 }
 
+/** A stream's frame: its bubble grows, or goes (discarded, or its message already here). */
+function streamed(state, stream) {
+  if (stream.conversationId !== state.conversation?.id) return state;
+  const rest = state.streams.filter((s) => s.id !== stream.id);
+  if (stream.gone || state.messages.some((m) => m.id === stream.messageId)) {
+    return { ...state, streams: rest };
+  }
+  const at = state.streams.findIndex((s) => s.id === stream.id);
+  const streams = at < 0 ? [...rest, stream] : state.streams.map((s, i) => (i === at ? stream : s));
+  return { ...state, streams };
+}
+
 function setPending(state, clientMessageId, changes) {
   return {
     ...state,
@@ -110,7 +127,7 @@ export function reduce(state, action) {
       const same = state.conversation && state.conversation.id === action.conversation.id;
       const next = same
         ? { ...state, conversation: { ...state.conversation, ...action.conversation } }
-        : { ...state, conversation: action.conversation, messages: [], agentTyping: false };
+        : { ...state, conversation: action.conversation, messages: [], streams: [], agentTyping: false };
       const listed = state.conversations.some((c) => c.id === action.conversation.id);
       return listed ? { ...next, conversations: upsertSummary(state.conversations, action.conversation) } : next;
     }
@@ -127,7 +144,7 @@ export function reduce(state, action) {
     case "prechatDone":
       return { ...state, prechatDone: true };
     case "newConversation":
-      return { ...state, conversation: null, messages: [], agentTyping: false, screen: action.screen };
+      return { ...state, conversation: null, messages: [], streams: [], agentTyping: false, screen: action.screen };
     case "upload": {
       const rest = state.uploads.filter((u) => u.localId !== action.upload.localId);
       return { ...state, uploads: action.upload.done ? rest : [...rest, action.upload] };
@@ -154,6 +171,11 @@ export function reduce(state, action) {
       return setPending(state, action.clientMessageId, { status: "sending", error: null });
     case "typing":
       return { ...state, agentTyping: Boolean(action.isTyping) };
+    case "stream":
+      return streamed(state, action.stream);
+    case "streamsCleared":
+      // Streams are not resumed: after a reconnect, only frames still coming count.
+      return state.streams.length ? { ...state, streams: [] } : state;
     case "reset":
       return initialState({ locale: state.locale, config: state.config });
     default:
@@ -161,10 +183,12 @@ export function reduce(state, action) {
   }
 }
 
-/** What the conversation view shows, in order: the messages, then the sends not acked. */
+/** What the conversation view shows, in order: the messages, the answers being written, then
+ * the sends not acked. */
 export function timeline(state) {
   return [
     ...state.messages.map((message) => ({ kind: "message", message })),
+    ...state.streams.map((stream) => ({ kind: "stream", stream })),
     ...state.pending.map((send) => ({ kind: "pending", send })),
   ];
 }

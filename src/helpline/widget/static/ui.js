@@ -5,7 +5,7 @@
 
 import { CSS } from "./styles.js";
 import { direction, t } from "./i18n.js";
-import { el, formatTime, readableTextColor, renderText } from "./format.js";
+import { el, formatTime, logoSrc, readableTextColor, renderText } from "./format.js";
 import { latestIncomingSeq, timeline } from "./state.js";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -13,13 +13,15 @@ const ICONS = {
   chat: "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z",
   clip: "M16.5 6.5 8.6 14.4a1.5 1.5 0 0 0 2.1 2.1l7.5-7.5a3 3 0 0 0-4.2-4.2L6.5 12.3a4.5 4.5 0 0 0 6.4 6.4l6.6-6.6",
   back: "M15 5l-7 7 7 7",
+  down: "M6 9l6 6 6-6",
 };
 
-function icon(doc, name, stroke) {
+function icon(doc, name, stroke, extra = "") {
   const svg = doc.createElementNS(SVG, "svg");
   svg.setAttribute("viewBox", "0 0 24 24");
   svg.setAttribute("aria-hidden", "true");
-  if (stroke) svg.setAttribute("class", "stroke");
+  const classes = `${stroke ? "stroke " : ""}${extra}`.trim();
+  if (classes) svg.setAttribute("class", classes);
   const path = doc.createElementNS(SVG, "path");
   path.setAttribute("d", ICONS[name]);
   svg.appendChild(path);
@@ -45,7 +47,8 @@ function build(doc, root) {
   adoptStyles(doc, root);
   const frame = el(doc, "div", { class: "hl", "data-position": "right", "data-theme": "auto" });
   const launcher = el(doc, "button", { class: "launcher", type: "button", "aria-expanded": "false" });
-  launcher.appendChild(icon(doc, "chat"));
+  // The chat bubble while closed, a chevron that says "fold it away" while open.
+  launcher.append(icon(doc, "chat", false, "open-icon"), icon(doc, "down", true, "close-icon"));
   const badge = el(doc, "span", { class: "badge", hidden: "" });
   launcher.appendChild(badge);
   const panel = el(doc, "section", { class: "panel", role: "dialog", "aria-labelledby": "hl-title" });
@@ -79,7 +82,7 @@ function build(doc, root) {
   panel.append(header, status, ...Object.values(screens));
   frame.append(panel, launcher, live);
   root.append(frame);
-  return { frame, launcher, badge, panel, back, title, close, status, screens, log, typing, rating, uploads, live, label, input, send, form, attach, file };
+  return { frame, launcher, badge, panel, header, back, title, close, status, screens, log, typing, rating, uploads, live, label, input, send, form, attach, file };
 }
 
 function messageText(locale, message) {
@@ -156,6 +159,13 @@ export function createUI(root, handlers) {
 
   function renderItem(state, item) {
     const { locale, config } = state;
+    if (item.kind === "stream") {
+      // A bot answer being written: busy until its message replaces it. Its text goes in with
+      // textContent (renderLog), never as links, even once they are whole.
+      const li = el(doc, "li", { class: "msg theirs streaming", dir: "auto", "aria-busy": "true" });
+      li.append(el(doc, "span"), el(doc, "span", { class: "meta" }, senderName(locale, config, { sender_kind: "bot" })));
+      return li;
+    }
     if (item.kind === "pending") {
       const { send } = item;
       const li = el(doc, "li", { class: `msg mine ${send.status}`, dir: "auto" });
@@ -185,6 +195,7 @@ export function createUI(root, handlers) {
   }
 
   function keyOf(item) {
+    if (item.kind === "stream") return `s:${item.stream.id}`;
     return item.kind === "pending"
       ? `p:${item.send.clientMessageId}:${item.send.status}`
       : `m:${item.message.id}`;
@@ -202,6 +213,7 @@ export function createUI(root, handlers) {
         node = renderItem(state, item);
         nodes.set(key, node);
       }
+      if (item.kind === "stream") node.firstChild.textContent = item.stream.text;
       ui.log.appendChild(node); // appending an existing node moves it: keeps the order
     }
     for (const [key, node] of nodes) {
@@ -244,6 +256,34 @@ export function createUI(root, handlers) {
     }
   }
 
+  // The workspace's logo, made only once one is set: an <img> whose address goes in through
+  // the `src` property after logoSrc (https only). It is decorative (the title beside it names
+  // the workspace), sends no referrer, and hides itself if it cannot load (a broken address,
+  // or a website whose Content Security Policy does not allow its host in img-src).
+  let logo = null;
+
+  function showLogo(address) {
+    const src = logoSrc(address);
+    if (!src) {
+      logo?.remove();
+      logo = null;
+      return;
+    }
+    if (logo && logo.src === src) return;
+    if (!logo) {
+      logo = el(doc, "img", { class: "logo" });
+      logo.alt = "";
+      logo.referrerPolicy = "no-referrer";
+      logo.decoding = "async";
+      logo.addEventListener("error", () => {
+        if (logo) logo.hidden = true;
+      });
+      ui.header.insertBefore(logo, ui.title);
+    }
+    logo.hidden = false;
+    logo.src = src;
+  }
+
   function applyTexts(state) {
     const { locale, config } = state;
     const name = (config && config.name) || t(locale, "agent");
@@ -261,6 +301,7 @@ export function createUI(root, handlers) {
       ui.frame.setAttribute("data-theme", config.theme || "auto");
       ui.frame.style.setProperty("--brand", config.color);
       ui.frame.style.setProperty("--on-brand", readableTextColor(config.color));
+      showLogo(config.logo_url);
     }
   }
 
@@ -330,7 +371,7 @@ export function createUI(root, handlers) {
     ui.status.textContent = offline ? t(state.locale, "offline") : "";
     const agent = (state.config && state.config.name) || t(state.locale, "agent");
     ui.typing.textContent = state.agentTyping ? t(state.locale, "typing", { name: agent }) : "";
-    if (!previous || previous.messages !== state.messages || previous.pending !== state.pending || previous.locale !== state.locale) {
+    if (!previous || previous.messages !== state.messages || previous.streams !== state.streams || previous.pending !== state.pending || previous.locale !== state.locale) {
       if (previous && previous.locale !== state.locale) {
         for (const node of nodes.values()) node.remove();
         nodes.clear();
