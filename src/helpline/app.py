@@ -18,6 +18,7 @@ from helpline.realtime.hub import Hub
 from helpline.realtime.presence import create_presence
 from helpline.settings import Settings
 from helpline.sockets.send_batch import SendBatcher
+from helpline.sockets.visitor_checks import VisitorChecks
 from helpline.widget.cors import WidgetCORSMiddleware
 from helpline.widget.routes import router as widget_files_router
 
@@ -31,6 +32,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.runtime = runtime
         app.state.hub = Hub(runtime.broker)
         app.state.sends = SendBatcher(runtime)
+        app.state.visitor_checks = VisitorChecks(runtime)
         await app.state.hub.start()
         presence_redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
         app.state.presence = create_presence(

@@ -1,6 +1,8 @@
 """/ws/widget: the visitor's own conversations, in the visitor's shapes, never notes."""
 
 import json
+from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -8,6 +10,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
+from helpline.realtime.protocol import CloseCode
 from helpline.tenancy.models import Role
 from tests.fixtures.live import LiveServer, observe, subprotocols
 from tests.fixtures.world import TINY_PNG, World
@@ -194,3 +197,43 @@ async def test_visitor_gets_the_files_of_replies_but_never_of_notes(
         assert [m["attachments"] for m in replayed] == [[file], [file]]
         for hidden in (note.json()["id"], secret, "internal.png", "Refund approved"):
             assert hidden not in json.dumps(visitor.frames)
+
+
+async def test_an_ended_visitor_session_closes_its_socket_and_no_other(
+    make_server: Callable[..., Any], world: World
+) -> None:
+    """Open widget sockets are re-checked together, in one query per interval: the socket of
+    the ended session closes as unauthorized; the other visitor's, checked in the same pass,
+    is still served."""
+    async with (
+        make_server(ws_auth_recheck=timedelta(milliseconds=100)) as server,
+        observe(server, "/ws/widget", world.a.visitor_token) as ended,
+        observe(server, "/ws/widget", world.a.other_visitor_token) as other,
+        server.client() as http,
+    ):
+        response = await http.post("/api/v1/widget/sessions/end", headers=world.a.visitor_headers)
+        assert response.status_code == 204, response.text
+        assert await ended.wait_closed() == CloseCode.UNAUTHORIZED
+        await other.send({"type": "ping", "ref": "still here"})
+        pong = await other.wait_for(lambda f: f["type"] == "pong")
+        assert pong["ref"] == "still here"
+
+
+async def test_suspending_a_workspace_closes_its_visitors_sockets_only(
+    make_server: Callable[..., Any], world: World
+) -> None:
+    async with (
+        make_server(ws_auth_recheck=timedelta(milliseconds=100)) as server,
+        observe(server, "/ws/widget", world.a.visitor_token) as suspended,
+        observe(server, "/ws/widget", world.b.visitor_token) as elsewhere,
+        server.client() as http,
+    ):
+        response = await http.patch(
+            f"/api/v1/platform/workspaces/{world.a.workspace.id}",
+            json={"status": "suspended"},
+            headers=world.staff_headers,
+        )
+        assert response.status_code == 200, response.text
+        assert await suspended.wait_closed() == CloseCode.UNAUTHORIZED
+        await elsewhere.send({"type": "ping", "ref": "still here"})
+        assert (await elsewhere.wait_for(lambda f: f["type"] == "pong"))["ref"] == "still here"

@@ -66,11 +66,19 @@ class Connection:
     # Set with must_resync when the server is stopping: the socket finishes the frame it is
     # handling, sends what is queued, and closes with the restart code (Hub.close_all).
     draining: bool = False
+    # Set with must_resync when the credential behind the socket was found no longer valid
+    # (checked in bulk elsewhere): the socket closes as unauthorized, with this reason.
+    revoked: str | None = None
     # Set while the queue is at or below half the limit: replies wait for it (backpressure).
     _room: asyncio.Event = field(default_factory=asyncio.Event)
 
     def __post_init__(self) -> None:
         self._room.set()
+
+    def revoke(self, reason: str) -> None:
+        """Close the socket at once as unauthorized (its session was revoked or expired)."""
+        self.revoked = reason
+        self.must_resync.set()
 
     def offer(self, frame: str) -> None:
         """Queue an event; past the limit, give up on this client instead (it resyncs)."""

@@ -110,6 +110,8 @@ class ConversationPeer(abc.ABC):
             private=frame.private,
             attachment_ids=frame.attachment_ids,
             mentions=frame.mentions,
+            # The batch's messages are written together, when publishing flushes them.
+            flush=False,
         )
 
     def _acknowledge(

@@ -212,6 +212,8 @@ async def _send_loop(websocket: WebSocket, connection: Connection, peer: Peer) -
 
 async def _resync_watch(connection: Connection, handling: asyncio.Lock) -> None:
     await connection.must_resync.wait()
+    if connection.revoked is not None:
+        raise _Closing(CloseCode.UNAUTHORIZED, connection.revoked)
     if not connection.draining:
         raise _Closing(CloseCode.RESYNC, "Events may have been missed: resume.")
     # The server is stopping: let the frame being handled finish (its ack is what tells the

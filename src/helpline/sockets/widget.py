@@ -37,12 +37,9 @@ from helpline.visitors.origins import check_widget_origin
 class VisitorPeer(ConversationPeer):
     sees_private = False
 
-    def __init__(
-        self, runtime: Runtime, sends: SendBatcher, principal: VisitorPrincipal, token: str
-    ) -> None:
+    def __init__(self, runtime: Runtime, sends: SendBatcher, principal: VisitorPrincipal) -> None:
         super().__init__(runtime, sends)
         self.principal = principal
-        self._token = token
 
     @property
     @override
@@ -83,9 +80,9 @@ class VisitorPeer(ConversationPeer):
             self.runtime.rate_limiter, self.runtime.settings, self.principal
         )
 
-    async def recheck(self, connection: Connection) -> None:  # noqa: ARG002 (the Peer protocol)
-        async with unit_of_work(self.runtime.sessionmaker) as session:
-            self.principal = await visitors.authenticate_visitor_token(session, self._token)
+    async def recheck(self, connection: Connection) -> None:
+        """Nothing per socket: VisitorChecks re-checks every open widget socket's session at
+        once, and closes this one through Connection.revoke."""
 
     async def on_tick(self, connection: Connection) -> None:
         pass
@@ -120,6 +117,11 @@ async def widget_socket(websocket: WebSocket) -> None:
         limit=runtime.settings.ws_queue_size,
         kind="widget",
     )
-    peer = VisitorPeer(runtime, websocket.app.state.sends, principal, token)
+    state = websocket.app.state
+    peer = VisitorPeer(runtime, state.sends, principal)
     connection.queue.put_nowait(socket_session.ready_frame(runtime, connection))
-    await socket_session.run(websocket, runtime, hub, connection, peer)
+    state.visitor_checks.watch(principal.visitor_session_id, connection)
+    try:
+        await socket_session.run(websocket, runtime, hub, connection, peer)
+    finally:
+        state.visitor_checks.unwatch(principal.visitor_session_id, connection)

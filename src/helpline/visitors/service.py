@@ -8,6 +8,8 @@ SHA-256 is stored. See docs/widget-api.md for the rules as the widget sees them.
 import hashlib
 import hmac
 import secrets
+import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Final
@@ -30,6 +32,7 @@ from helpline.settings import Settings
 from helpline.tenancy.models import Workspace, WorkspaceStatus
 from helpline.visitors.origins import OriginNotAllowed, check_widget_origin, normalize_origin
 from helpline.visitors.repository import (
+    OpenSocketSessions,
     VisitorSessionRepository,
     VisitorTokenLookup,
     WidgetKeyLookup,
@@ -289,6 +292,19 @@ async def authenticate_visitor_token(session: AsyncSession, token: str) -> Visit
         contact_id=visitor_session.contact_id,
         visitor_session_id=visitor_session.id,
     )
+
+
+async def still_valid_sessions(
+    session: AsyncSession, session_ids: Collection[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Of the visitor sessions behind open widget sockets, those that may stay connected (as
+    authenticate_visitor_token would judge them), in one query; they count as seen now."""
+    now = utc_now()
+    sessions = OpenSocketSessions(session)
+    valid = await sessions.still_valid(session_ids, now=now)
+    if valid:
+        await sessions.touch(valid, now=now, older_than=now - VISITOR_TOUCH_INTERVAL)
+    return valid
 
 
 async def visitor_workspace(session: AsyncSession, principal: VisitorPrincipal) -> Workspace:

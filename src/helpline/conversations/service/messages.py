@@ -90,6 +90,7 @@ async def post_message(
     attachment_ids: Sequence[uuid.UUID] = (),
     data: dict[str, Any] | None = None,
     mentions: Sequence[uuid.UUID] = (),
+    flush: bool = True,
 ) -> Posted:
     """Append a message with the next seq. A client id seen before in this conversation
     returns the original message and changes nothing (a retry after a lost answer); used by
@@ -105,6 +106,10 @@ async def post_message(
 
     Only the bot attaches `data` (its citations). A contact's message in a conversation the
     bot owns asks the bot to answer it (the `bot.reply` job, after commit).
+
+    `flush=False` leaves the INSERT and UPDATE to the next flush (the commit's at the
+    latest), so that a caller posting many messages in one transaction writes them in one
+    statement each (sockets/send_batch.py). Until then queries do not see the message.
     """
     text = checked_body(body, allow_empty=bool(attachment_ids))
     if client_message_id is not None and not (
@@ -142,7 +147,8 @@ async def post_message(
         data=data,
     )
     await uploads.attach(session, files, message)
-    await session.flush()
+    if flush:
+        await session.flush()
     if isinstance(actor, ContactActor) and conversation.owner == Owner.bot:
         request_bot_reply(session, conversation, message.id)
     return Posted(message, created=True)
