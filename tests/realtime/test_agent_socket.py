@@ -199,6 +199,9 @@ async def test_a_client_that_falls_behind_is_closed_with_resync(
             subprotocols=subprotocols(agent.access_token),  # type: ignore[arg-type]
             max_queue=1,  # the client library reads no further ahead either
         )
+        # The ready frame leaves once the socket is registered with the hub: from then on
+        # it receives what is published (before, the events would go nowhere).
+        assert json.loads(await ws.recv())["type"] == "ready"
         frame = "x" * 60_000
         channel = workspace_channel(world.a.workspace.id)
         # Far more than fits in the queue plus every socket buffer on the way.
