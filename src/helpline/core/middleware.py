@@ -53,7 +53,9 @@ class RequestContextMiddleware:
             await send(message)
 
         if scope["type"] == "websocket":
-            await self.app(scope, receive, send_with_headers)
+            # Unwrapped: every frame of a socket passes through `send`, and only an HTTP
+            # response (which a socket never sends) has headers to add.
+            await self.app(scope, receive, send)
             return
         started = time.perf_counter()
         try:

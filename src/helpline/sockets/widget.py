@@ -94,19 +94,27 @@ class VisitorPeer(ConversationPeer):
         pass
 
 
+async def _authenticate(websocket: WebSocket, runtime: Runtime) -> VisitorPrincipal:
+    """The visitor of the socket's token, on an allowed origin. Read-only, so handshakes never
+    queue behind writers; the session is marked seen by VisitorChecks. (A function of its
+    own: nothing it loaded stays referenced for the socket's lifetime.)"""
+    token = handshake.token_of(websocket)
+    async with unit_of_work(runtime.sessionmaker, read_only=True) as session:
+        principal = await visitors.authenticate_visitor_token(session, token, touch=False)
+        workspace = await visitors.visitor_workspace(session, principal)
+    origin = handshake.origin_of(websocket)
+    # Browsers always send an Origin; a client without one is not a web page.
+    if origin is not None:
+        check_widget_origin(workspace, origin)
+    return principal
+
+
 async def widget_socket(websocket: WebSocket) -> None:
     """The widget's WebSocket (see docs/realtime.md)."""
     runtime: Runtime = websocket.app.state.runtime
     hub: Hub = websocket.app.state.hub
     try:
-        token = handshake.token_of(websocket)
-        async with unit_of_work(runtime.sessionmaker) as session:
-            principal = await visitors.authenticate_visitor_token(session, token)
-            workspace = await visitors.visitor_workspace(session, principal)
-        origin = handshake.origin_of(websocket)
-        # Browsers always send an Origin; a client without one is not a web page.
-        if origin is not None:
-            check_widget_origin(workspace, origin)
+        principal = await _authenticate(websocket, runtime)
     except AppError as error:
         await handshake.deny(websocket, error)
         return

@@ -270,10 +270,14 @@ def _profile(claim: IdentityClaim) -> dict[str, str]:
     }
 
 
-async def authenticate_visitor_token(session: AsyncSession, token: str) -> VisitorPrincipal:
+async def authenticate_visitor_token(
+    session: AsyncSession, token: str, *, touch: bool = True
+) -> VisitorPrincipal:
     """The visitor of `token`: the session exists, is neither revoked nor expired, and its
     workspace is active; NotAuthenticated otherwise. For REST (VisitorAuth) and the widget's
-    WebSocket, which also checks the Origin with check_widget_origin(visitor_workspace(...))."""
+    WebSocket, which also checks the Origin with check_widget_origin(visitor_workspace(...)).
+    `touch`: mark the session seen (now and then); the WebSocket's handshake reads only, and
+    its open sockets are marked in bulk (still_valid_sessions)."""
     found = None
     if token.startswith(VISITOR_TOKEN_PREFIX):
         found = await VisitorTokenLookup(session).get_with_workspace(hash_secret(token))
@@ -285,7 +289,7 @@ async def authenticate_visitor_token(session: AsyncSession, token: str) -> Visit
         raise NotAuthenticated(SESSION_NOT_VALID)
     if workspace.status != WorkspaceStatus.active:
         raise NotAuthenticated("This workspace is suspended.")
-    if now - visitor_session.last_seen_at > VISITOR_TOUCH_INTERVAL:
+    if touch and now - visitor_session.last_seen_at > VISITOR_TOUCH_INTERVAL:
         visitor_session.last_seen_at = now
     return VisitorPrincipal(
         workspace_id=workspace.id,
