@@ -5,8 +5,13 @@ from typing import Any
 
 import httpx
 
+from helpline.conversations import service as conversations
+from helpline.conversations.access import access_conversation
+from helpline.conversations.repository import UNREAD_COUNT_CAP
+from helpline.core.runtime import Runtime
+from helpline.core.unit_of_work import unit_of_work
 from helpline.tenancy.models import Role
-from tests.conversations.support import CONVERSATIONS, send, url
+from tests.conversations.support import CONVERSATIONS, member_principal, send, url
 from tests.fixtures.world import World
 
 
@@ -62,3 +67,35 @@ async def test_api_keys_have_no_read_position(client: httpx.AsyncClient, world: 
     item = await _item(client, world.a.api_key_headers, world)
     assert item["unread_count"] is None
     assert item["last_message"]["seq"] == 1
+
+
+async def test_a_long_backlog_counts_up_to_the_cap_and_the_newest_is_found_behind_events(
+    client: httpx.AsyncClient, runtime: Runtime, world: World
+) -> None:
+    """The list reads the end of each conversation only (its length must not slow the inbox,
+    bench/growth.py): unread messages are counted among the newest UNREAD_COUNT_CAP, and the
+    newest message someone wrote is found however many system events follow it."""
+    agent = world.a.member(Role.agent)
+    async with unit_of_work(runtime.sessionmaker) as session:
+        visitor = conversations.ContactActor(
+            workspace_id=world.a.workspace.id, contact_id=world.a.contact.id
+        )
+        conversation = await access_conversation(
+            session, await member_principal(runtime, agent), world.a.conversation.id
+        )
+        for n in range(UNREAD_COUNT_CAP + 20):
+            await conversations.post_message(session, visitor, conversation, body=f"ping {n}")
+    # System events after the last message someone wrote.
+    labelled = await client.put(
+        url(world.a.conversation.id, "labels"), json={"labels": ["vip"]}, headers=agent.headers
+    )
+    assert labelled.status_code == 200, labelled.text
+    claimed = await client.post(url(world.a.conversation.id, "claim"), headers=agent.headers)
+    assert claimed.status_code == 200, claimed.text
+
+    item = await _item(client, agent.headers, world)
+
+    # 120 unread messages: counted among the newest 100 seqs, of which the two events are two.
+    assert item["unread_count"] == UNREAD_COUNT_CAP - 2
+    assert item["last_message"]["body"] == f"ping {UNREAD_COUNT_CAP + 19}"
+    assert item["last_seq"] > item["last_message"]["seq"]

@@ -274,6 +274,10 @@ def _locked(statement: Select[Conversation]) -> Select[Conversation]:
     )
 
 
+# Unread messages are counted up to this many per conversation (MessageRepository.unread_counts).
+UNREAD_COUNT_CAP: Final = 100
+
+
 class MessageRepository(TenantRepository[Message]):
     model = Message
 
@@ -313,27 +317,14 @@ class MessageRepository(TenantRepository[Message]):
     async def newest_said(self, conversation_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Message]:
         """The newest message someone wrote (not a system event; notes included) of each
         conversation: what a member's list shows under it."""
-        newest = (
-            select(Message.conversation_id, func.max(Message.seq).label("seq"))
-            .where(
-                Message.workspace_id == self.workspace_id,
-                Message.conversation_id.in_(conversation_ids),
-                Message.sender_kind != SenderKind.system,
-            )
-            .group_by(Message.conversation_id)
-            .subquery()
-        )
-        statement = self.base_statement().join(
-            newest,
-            (Message.conversation_id == newest.c.conversation_id) & (Message.seq == newest.c.seq),
-        )
-        return {m.conversation_id: m for m in (await self.session.scalars(statement)).all()}
+        return await self._newest(conversation_ids, Message.sender_kind != SenderKind.system)
 
     async def unread_counts(
-        self, conversation_ids: Sequence[uuid.UUID], member_id: uuid.UUID
+        self, conversations: Sequence[Conversation], member_id: uuid.UUID
     ) -> dict[uuid.UUID, int]:
         """How many messages others wrote after the member's read position, per conversation
-        (absent: none)."""
+        (absent: none), counted among its newest UNREAD_COUNT_CAP messages only: a backlog of
+        a million costs what one of a hundred does, and shows as the cap ("99+")."""
         cursor = (
             select(ReadCursor.last_read_seq)
             .where(
@@ -343,11 +334,18 @@ class MessageRepository(TenantRepository[Message]):
             .correlate(Message)
             .scalar_subquery()
         )
+        # One index range per conversation, (conversation_id, seq), of at most the cap.
+        recent = or_(
+            *(
+                (Message.conversation_id == c.id) & (Message.seq > c.last_seq - UNREAD_COUNT_CAP)
+                for c in conversations
+            )
+        )
         statement = (
             select(Message.conversation_id, func.count())
             .where(
                 Message.workspace_id == self.workspace_id,
-                Message.conversation_id.in_(conversation_ids),
+                recent,
                 Message.sender_kind != SenderKind.system,
                 or_(Message.sender_member_id.is_(None), Message.sender_member_id != member_id),
                 Message.seq > func.coalesce(cursor, 0),
@@ -361,14 +359,32 @@ class MessageRepository(TenantRepository[Message]):
         self, conversation_ids: Sequence[uuid.UUID]
     ) -> dict[uuid.UUID, Message]:
         """The newest message the contact sees (visible_to_contact) of each conversation."""
-        newest = (
-            select(Message.conversation_id, func.max(Message.seq).label("seq"))
+        return await self._newest(conversation_ids, visible_to_contact())
+
+    async def _newest(
+        self, conversation_ids: Sequence[uuid.UUID], condition: ColumnElement[bool]
+    ) -> dict[uuid.UUID, Message]:
+        """Each conversation's newest message meeting `condition`, found by walking its
+        (conversation_id, seq) index back from the end: however long the conversation, this
+        reads the few rows at its end (a max() over the condition would read them all)."""
+        newest_seq = (
+            select(Message.seq)
             .where(
                 Message.workspace_id == self.workspace_id,
-                Message.conversation_id.in_(conversation_ids),
-                visible_to_contact(),
+                Message.conversation_id == Conversation.id,
+                condition,
             )
-            .group_by(Message.conversation_id)
+            .order_by(Message.seq.desc())
+            .limit(1)
+            .correlate(Conversation)
+            .scalar_subquery()
+        )
+        newest = (
+            select(Conversation.id.label("conversation_id"), newest_seq.label("seq"))
+            .where(
+                Conversation.workspace_id == self.workspace_id,
+                Conversation.id.in_(conversation_ids),
+            )
             .subquery()
         )
         statement = self.base_statement().join(

@@ -135,7 +135,7 @@ async def describe_list(
     messages = MessageRepository(session, workspace_id=principal.workspace_id)
     newest = await messages.newest_said(ids)
     unread = (
-        await messages.unread_counts(ids, principal.membership_id)
+        await messages.unread_counts(conversations, principal.membership_id)
         if isinstance(principal, MemberPrincipal)
         else None
     )

@@ -106,7 +106,7 @@ export function createInboxView(root, { onView, onOpen, onSearch }) {
           "span",
           { class: "row-body" },
           h("span", { class: "row-top" }, h("span", { class: "row-name", text: name }), h("span", { class: "row-number", text: `#${conversation.number}` }), h("time", { class: "row-time", datetime: conversation.last_activity_at, text: shortAge(conversation.last_activity_at) })),
-          h("span", { class: "row-preview-line" }, h("span", { class: "row-preview", text: previewText }), unread ? h("span", { class: "badge badge-accent row-unread", "aria-label": `${unread} unread`, text: String(unread) }) : null),
+          h("span", { class: "row-preview-line" }, h("span", { class: "row-preview", text: previewText }), unread ? h("span", { class: "badge badge-accent row-unread", "aria-label": `${unreadLabel(unread)} unread`, text: unreadLabel(unread) }) : null),
           h("span", { class: "row-meta" }, meta),
         ),
       ),
@@ -138,4 +138,9 @@ export function createInboxView(root, { onView, onOpen, onSearch }) {
     },
     STATUSES,
   };
+}
+
+// The server counts unread messages up to 100 per conversation (a longer backlog is "99+").
+function unreadLabel(count) {
+  return count > 99 ? "99+" : String(count);
 }
