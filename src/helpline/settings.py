@@ -175,13 +175,16 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr = SecretStr("")
     # How long the bot waits for the LLM before it hands the conversation to a person.
     llm_timeout: Duration = timedelta(seconds=15)
+    # Whether the bot and knowledge search fuse embeddings with full-text search (the fused
+    # confidence is calibrated for hand-off: docs/benchmarks.md, Bot). Without a model, full-text
+    # only either way. Vectors are computed either way.
+    retrieval_embeddings: bool = True
+    # The workspaces' vector matrices kept in each process between questions (least recently
+    # used dropped first; about 12 MiB per 8,000 chunks of all-MiniLM-L6-v2). 0: no cache.
+    retrieval_vector_cache_mb: int = Field(default=256, ge=0)
     # An OpenAI-compatible embeddings endpoint (https://host/v1) retrieval embeds with instead of
     # the offline all-MiniLM-L6-v2 (docs/knowledge.md); empty: the offline model, or full-text
     # search only when its files are not installed (`helpline models` says which).
-    # Whether the bot and knowledge search fuse embeddings with full-text search. Off until the
-    # fused confidence is calibrated: fused, out-of-scope questions are answered instead of
-    # handed off (docs/benchmarks.md, Bot). Vectors are computed either way.
-    retrieval_embeddings: bool = False
     embeddings_base_url: str = ""
     embeddings_model: str = ""
     embeddings_api_key: SecretStr = SecretStr("")

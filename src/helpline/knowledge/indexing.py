@@ -44,10 +44,15 @@ async def request_indexing(session: AsyncSession, workspace_id: uuid.UUID) -> No
 
 
 async def index_workspace(
-    session: AsyncSession, settings: Settings, workspace_id: uuid.UUID
+    session: AsyncSession,
+    settings: Settings,
+    workspace_id: uuid.UUID,
+    *,
+    embedder: embeddings.Embedder | None = None,
 ) -> int:
-    """Embed the chunks that need it; how many were embedded. Without a model: none."""
-    embedder = embeddings.active(settings)
+    """Embed the chunks that need it; how many were embedded. Without a model: none.
+    `embedder` replaces the settings' provider (the evaluation's cache of embedded texts)."""
+    embedder = embedder or embeddings.active(settings)
     if embedder is None:
         return 0
     chunks = ChunkRepository(session, workspace_id=workspace_id)

@@ -2,17 +2,36 @@
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import Select, delete, func, or_, select
+from sqlalchemy import String, case, cast, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
 
 from helpline.core.pagination import PageParams, paginate
 from helpline.core.repository import TenantRepository
 from helpline.knowledge import fulltext
 from helpline.knowledge.models import Article, ArticleStatus, FaqEntry, KnowledgeChunk
+from helpline.knowledge.vectors import Fingerprint, VectorRow
 
-# (chunk id, faq id, article id, vector bytes)
-VectorRow = tuple[uuid.UUID, uuid.UUID | None, uuid.UUID | None, bytes | None]
+
+@dataclass(frozen=True, slots=True)
+class ChunkTerms:
+    chunk_id: uuid.UUID
+    # The FAQ entry's or the article's id.
+    source_id: uuid.UUID
+    is_faq: bool
+    terms: str
+    term_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkStatistics:
+    # BM25's: how many chunks the workspace has, and their mean length in terms.
+    total: int
+    mean_length: float
+    # The vectors of the model asked for (knowledge.vectors).
+    vectors: Fingerprint
 
 
 class FaqRepository(TenantRepository[FaqEntry]):
@@ -43,6 +62,11 @@ class ArticleRepository(TenantRepository[Article]):
         return {article.id: article for article in await self.session.scalars(statement)}
 
 
+# Retrieval reads many chunks for their terms and text; their vectors (1.5 KB each) come from
+# `vectors()`, once per workspace and process (knowledge.vectors).
+_WITHOUT_VECTOR = defer(KnowledgeChunk.embedding, raiseload=True)
+
+
 class ChunkRepository(TenantRepository[KnowledgeChunk]):
     """Chunks and their full-text entries, written together (knowledge.fulltext)."""
 
@@ -64,22 +88,41 @@ class ChunkRepository(TenantRepository[KnowledgeChunk]):
         await fulltext.for_session(self.session).remove(self.session, ids)
         await self.session.execute(delete(KnowledgeChunk).where(*in_source))
 
-    async def statistics(self) -> tuple[int, float]:
-        """How many chunks the workspace has and their mean length in terms (BM25's)."""
+    async def statistics(self, model: str = "") -> ChunkStatistics:
+        """BM25's counts and the fingerprint of the vectors of `model`, in one aggregate."""
+        of_model = KnowledgeChunk.embedding_model == model
         columns = [
             func.count(KnowledgeChunk.id),
             func.coalesce(func.avg(KnowledgeChunk.term_count), 0),
+            func.count(case((of_model, 1))),
+            # Text, because PostgreSQL has no max(uuid).
+            func.max(case((of_model, cast(KnowledgeChunk.id, String)))),
+            func.coalesce(func.sum(case((of_model, KnowledgeChunk.term_count), else_=0)), 0),
         ]
         statement = select(*columns).where(KnowledgeChunk.workspace_id == self.workspace_id)
         row = (await self.session.execute(statement)).one()
-        return int(row[0]), float(row[1])
+        newest = uuid.UUID(str(row[3])) if row[3] else None
+        return ChunkStatistics(
+            int(row[0]), float(row[1]), Fingerprint(int(row[2]), newest, int(row[4]))
+        )
 
-    async def containing_any(self, terms: Sequence[str]) -> Sequence[KnowledgeChunk]:
+    async def containing_any(self, terms: Sequence[str]) -> list[ChunkTerms]:
         """Every chunk of the workspace that contains one of `terms`, found by the full-text
-        index (so BM25's document frequencies can be counted from them exactly)."""
+        index (so BM25's document frequencies can be counted from them exactly). Columns,
+        not objects: a common term finds thousands of chunks, and building ORM objects for
+        them cost more than everything else in a search."""
         condition = fulltext.for_session(self.session).matches_any(self.workspace_id, terms)
-        statement: Select[KnowledgeChunk] = self.base_statement().where(condition)
-        return (await self.session.scalars(statement)).all()
+        statement = select(
+            KnowledgeChunk.id,
+            func.coalesce(KnowledgeChunk.faq_id, KnowledgeChunk.article_id),
+            KnowledgeChunk.faq_id.is_not(None),
+            KnowledgeChunk.terms,
+            KnowledgeChunk.term_count,
+        ).where(KnowledgeChunk.workspace_id == self.workspace_id, condition)
+        return [
+            ChunkTerms(chunk_id, source_id, bool(is_faq), text, n)
+            for chunk_id, source_id, is_faq, text, n in await self.session.execute(statement)
+        ]
 
     async def needing_vectors(self, model: str, limit: int) -> Sequence[KnowledgeChunk]:
         """Chunks with no vector from `model` (new, changed, or embedded by another model)."""
@@ -90,21 +133,26 @@ class ChunkRepository(TenantRepository[KnowledgeChunk]):
         return (await self.session.scalars(statement)).all()
 
     async def vectors(self, model: str) -> list[VectorRow]:
-        """(chunk id, faq id, article id, vector bytes) of the workspace's chunks embedded by
-        `model`."""
+        """The workspace's chunks embedded by `model`: id, source, term count, vector."""
         statement = select(
             KnowledgeChunk.id,
             KnowledgeChunk.faq_id,
             KnowledgeChunk.article_id,
+            KnowledgeChunk.term_count,
             KnowledgeChunk.embedding,
         ).where(
             KnowledgeChunk.workspace_id == self.workspace_id,
             KnowledgeChunk.embedding_model == model,
         )
-        return [(row[0], row[1], row[2], row[3]) for row in await self.session.execute(statement)]
+        return [
+            VectorRow(chunk_id, faq_id or article_id or chunk_id, term_count, vector or b"")
+            for chunk_id, faq_id, article_id, term_count, vector in await self.session.execute(
+                statement
+            )
+        ]
 
     async def by_ids(self, ids: Sequence[uuid.UUID]) -> Sequence[KnowledgeChunk]:
-        statement = self.base_statement().where(KnowledgeChunk.id.in_(ids))
+        statement = self.base_statement().where(KnowledgeChunk.id.in_(ids)).options(_WITHOUT_VECTOR)
         return (await self.session.scalars(statement)).all()
 
     async def vector_counts(self) -> tuple[int, int]:

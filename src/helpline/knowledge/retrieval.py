@@ -5,15 +5,16 @@ Two retrievers, fused by reciprocal rank:
 - lexical: the database's full-text index (knowledge.fulltext: FTS5 on SQLite, a GIN index on
   PostgreSQL) finds the chunks that contain a query term, and BM25 ranks them here;
 - semantic, when an embedding model is available (knowledge.embeddings): the cosine similarity
-  of the question with the workspace's chunk vectors, in numpy.
+  of the question with the workspace's chunk vectors, in numpy, from the process's cache of
+  the workspace's matrix (knowledge.vectors).
 Both read only rows that SQL has already filtered by workspace: another workspace's
 knowledge never leaves the database for this query (RELIABILITY, Isolation 11).
 
 `Passage.confidence` (0 to 1) is what the bot's threshold reads, comparable across searches:
-lexically, the IDF-weighted share of the question's terms the source covers (for a FAQ entry,
-its question and phrasings together; for an article, its best chunk); semantically, the
-similarity mapped by `similarity_confidence`. A fused source keeps the larger of the two.
-`Passage.score` orders the passages of one search only.
+full-text alone, the IDF-weighted share of the question's terms the source covers (its
+coverage: for a FAQ entry, its question and phrasings together; for an article, its best
+chunk); fused, `confidence.fused` of the coverage, the similarity and its margin over the
+next source, calibrated for hand-off. `Passage.score` orders the passages of one search only.
 """
 
 import math
@@ -27,10 +28,17 @@ import numpy as np
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from helpline.knowledge import confidence, vectors
 from helpline.knowledge.chunking import terms
-from helpline.knowledge.embeddings import Embedder, EmbeddingError, from_bytes
-from helpline.knowledge.models import KnowledgeChunk, SourceKind
-from helpline.knowledge.repository import ArticleRepository, ChunkRepository, FaqRepository
+from helpline.knowledge.embeddings import Embedder, EmbeddingError
+from helpline.knowledge.models import SourceKind
+from helpline.knowledge.repository import (
+    ArticleRepository,
+    ChunkRepository,
+    ChunkStatistics,
+    ChunkTerms,
+    FaqRepository,
+)
 
 # The usual BM25 constants: term-frequency saturation and length normalisation.
 BM25_K1: Final = 1.2
@@ -40,11 +48,8 @@ DEFAULT_K: Final = 5
 # Reciprocal rank fusion's constant (Cormack et al. 2009): ranks beyond the first few count
 # little, and neither list's raw scores need to be comparable.
 RRF_K: Final = 60
-# How many of each list's best are fused.
+# How many of each list's best sources are fused.
 SEMANTIC_CANDIDATES: Final = 50
-# similarity_confidence(): cosine similarity with no confidence, and the one that reaches 0.5.
-SIMILARITY_FLOOR: Final = 0.3
-SIMILARITY_AT_HALF: Final = 0.5
 
 log = structlog.get_logger(__name__)
 
@@ -61,6 +66,12 @@ class Passage:
     matched: str
     score: float
     confidence: float
+    # What the confidence was computed from, when fused with embeddings (knowledge.confidence):
+    # the lexical coverage, and the cosine similarity of the source's best chunk with its
+    # margin over the best other source's; None when the source was not among the nearest.
+    coverage: float = 0.0
+    similarity: float | None = None
+    margin: float | None = None
 
 
 class Retriever(Protocol):
@@ -71,9 +82,14 @@ class Retriever(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class _Hit:
-    chunk: KnowledgeChunk
+    chunk_id: uuid.UUID
+    source: uuid.UUID
     score: float
     confidence: float
+    # The evidence, when fused: lexical coverage, cosine similarity, margin (`_Near`).
+    coverage: float = 0.0
+    similarity: float | None = None
+    margin: float | None = None
 
 
 async def search(
@@ -91,24 +107,35 @@ async def search(
     if not query_terms or k <= 0:
         return []
     chunks = ChunkRepository(session, workspace_id=workspace_id)
-    lexical = await _lexical(chunks, query_terms)
-    semantic = await _semantic(chunks, query, embedder) if embedder is not None else []
+    statistics = await chunks.statistics(embedder.name if embedder is not None else "")
+    lexical = await _lexical(chunks, query_terms, statistics)
+    semantic = (
+        await _semantic(chunks, query, embedder, statistics.vectors)
+        if embedder is not None and statistics.vectors.count
+        else []
+    )
     if not semantic:
-        ranked = sorted(lexical, key=lambda h: (-h.score, -h.confidence, str(h.chunk.id)))
-        return await _passages(session, workspace_id, ranked[:k])
-    fused = await _fuse(chunks, lexical, semantic)
-    return await _passages(session, workspace_id, fused[:k])
+        ranked = sorted(lexical, key=_order)
+        return await _passages(session, chunks, ranked[:k])
+    return await _passages(session, chunks, _fuse(lexical, semantic)[:k])
 
 
-async def _lexical(chunks: ChunkRepository, query_terms: list[str]) -> list[_Hit]:
+def _order(hit: _Hit) -> tuple[float, float, str]:
+    return (-hit.score, -hit.confidence, str(hit.chunk_id))
+
+
+async def _lexical(
+    chunks: ChunkRepository, query_terms: list[str], statistics: ChunkStatistics
+) -> list[_Hit]:
     """BM25 over the chunks the full-text index finds, one hit per source (its best chunk)."""
-    total, mean_length = await chunks.statistics()
+    total, mean_length = statistics.total, statistics.mean_length
     if total == 0:
         return []
     candidates = await chunks.containing_any(query_terms)
     # Every chunk that contains a query term is a candidate, so the document frequencies
     # counted over the candidates are the workspace's.
-    frequencies = Counter(t for c in candidates for t in set(c.terms.split()) & set(query_terms))
+    found = [(chunk, _frequencies(chunk.terms, query_terms)) for chunk in candidates]
+    frequencies = Counter(term for _, tfs in found for term in tfs)
     if not any(frequencies.values()):
         return []
     idf = {
@@ -117,25 +144,19 @@ async def _lexical(chunks: ChunkRepository, query_terms: list[str]) -> list[_Hit
     }
     best: dict[uuid.UUID, _Hit] = {}
     covered: dict[uuid.UUID, set[str]] = {}
-    for chunk in candidates:
-        hit = _score(chunk, idf, mean_length)
-        source = _source(chunk.faq_id, chunk.article_id, chunk.id)
-        if chunk.source_kind == SourceKind.faq:
+    for chunk, tfs in found:
+        hit = _score(chunk, tfs, idf, mean_length)
+        source = chunk.source_id
+        if chunk.is_faq:
             # The ways of asking one FAQ question are one source: what any of them covers.
-            covered.setdefault(source, set()).update(set(chunk.terms.split()) & idf.keys())
+            covered.setdefault(source, set()).update(tfs)
         if source not in best or hit.score > best[source].score:
             best[source] = hit
     total_weight = sum(idf.values())
     for source, terms_covered in covered.items():
-        confidence = sum(idf[t] for t in terms_covered) / total_weight
-        best[source] = replace(best[source], confidence=round(confidence, 4))
+        coverage = round(sum(idf[t] for t in terms_covered) / total_weight, 4)
+        best[source] = replace(best[source], confidence=coverage, coverage=coverage)
     return list(best.values())
-
-
-def _source(
-    faq_id: uuid.UUID | None, article_id: uuid.UUID | None, chunk_id: uuid.UUID
-) -> uuid.UUID:
-    return faq_id or article_id or chunk_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,121 +164,132 @@ class _Near:
     chunk_id: uuid.UUID
     source: uuid.UUID
     similarity: float
+    # Its similarity minus the best other source's (positive for the nearest source only).
+    margin: float
 
 
-async def _semantic(chunks: ChunkRepository, query: str, embedder: Embedder) -> list[_Near]:
-    """The sources nearest the question by cosine similarity, best first (their best chunk).
-    The workspace's vectors are read in one statement filtered by workspace and compared in
-    numpy: a few milliseconds for ten thousand chunks (docs/knowledge.md)."""
-    rows = await chunks.vectors(embedder.name)
-    if not rows:
-        return []
+async def _semantic(
+    chunks: ChunkRepository, query: str, embedder: Embedder, fingerprint: vectors.Fingerprint
+) -> list[_Near]:
+    """The SEMANTIC_CANDIDATES sources nearest the question by cosine similarity (of their
+    best chunk), best first. The workspace's matrix comes from the process's cache
+    (knowledge.vectors), reloaded when its fingerprint changed."""
     try:
         [question] = await embedder.embed([query])
     except EmbeddingError as exc:
         log.warning("retrieval_embedding_failed", error=str(exc))
         return []
-    matrix = np.vstack([from_bytes(row[3]) for row in rows if row[3] is not None])
-    if matrix.shape[1] != question.shape[0]:
+    loaded = await _matrix(chunks, embedder.name, fingerprint, dimension=question.shape[0])
+    if not loaded.source_ids:
         return []
-    similarities = matrix @ question
-    best: dict[uuid.UUID, _Near] = {}
-    for index in np.argsort(-similarities)[:SEMANTIC_CANDIDATES]:
-        chunk_id, faq_id, article_id, _ = rows[int(index)]
-        source = _source(faq_id, article_id, chunk_id)
-        if source not in best:
-            best[source] = _Near(chunk_id, source, float(similarities[index]))
-    return list(best.values())
+    # einsum's own loop, not BLAS: OpenBLAS would start a thread per core for this product
+    # (about 1 ms of work), and its threads spin after it, taking the two cores from the
+    # database and the rest of the search (p50 +40 ms on this machine).
+    similarities = np.einsum("ij,j->i", loaded.matrix, question)
+    per_source = np.maximum.reduceat(similarities, loaded.starts[:-1])
+    count = min(SEMANTIC_CANDIDATES, per_source.shape[0])
+    top = np.argpartition(-per_source, count - 1)[:count]
+    top = top[np.argsort(-per_source[top], kind="stable")]
+    best = float(per_source[top[0]])
+    runner_up = float(per_source[top[1]]) if count > 1 else 0.0
+    near: list[_Near] = []
+    for index in top:
+        start, end = int(loaded.starts[index]), int(loaded.starts[index + 1])
+        row = start + int(np.argmax(similarities[start:end]))
+        similarity = float(per_source[index])
+        margin = similarity - (runner_up if similarity >= best else best)
+        near.append(_Near(loaded.chunk_ids[row], loaded.source_ids[index], similarity, margin))
+    return near
 
 
-def similarity_confidence(similarity: float) -> float:
-    """A cosine similarity as a confidence on the same scale as the lexical one: below
-    SIMILARITY_FLOOR nothing, SIMILARITY_AT_HALF gives 0.5 (the default threshold), linear
-    between, capped at 1. The two constants were read off BANKING77's train split
-    (docs/benchmarks.md), never its test split."""
-    slope = 0.5 / (SIMILARITY_AT_HALF - SIMILARITY_FLOOR)
-    return round(min(1.0, max(0.0, (similarity - SIMILARITY_FLOOR) * slope)), 4)
+async def _matrix(
+    chunks: ChunkRepository, model: str, fingerprint: vectors.Fingerprint, *, dimension: int
+) -> vectors.VectorMatrix:
+    workspace_id = chunks.workspace_id
+    cached = vectors.shared.get(workspace_id, model, fingerprint)
+    if cached is not None and cached.matrix.shape[1] == dimension:
+        return cached
+    loaded = vectors.build(await chunks.vectors(model), dimension)
+    vectors.shared.put(workspace_id, model, loaded)
+    log.debug("vectors_loaded", workspace_id=str(workspace_id), chunks=len(loaded.chunk_ids))
+    return loaded
 
 
-async def _fuse(chunks: ChunkRepository, lexical: list[_Hit], semantic: list[_Near]) -> list[_Hit]:
+def _fuse(lexical: list[_Hit], semantic: list[_Near]) -> list[_Hit]:
     """Reciprocal rank fusion: each source scores the sum of 1 / (RRF_K + rank) over the
-    lists it is in. Its confidence is the larger of its lexical coverage and its similarity's
-    confidence, so that a paraphrase sharing no word with the FAQ can still be answered, and
-    a question the knowledge base does not cover stays low on both."""
-    ranked_lexical = sorted(lexical, key=lambda h: (-h.score, -h.confidence, str(h.chunk.id)))
+    lists it is in. Its confidence is `confidence.fused` of its lexical coverage and its
+    similarity (knowledge.confidence: calibrated so that a question the knowledge base does
+    not cover is handed off)."""
     score: dict[uuid.UUID, float] = {}
-    confidence: dict[uuid.UUID, float] = {}
     hits: dict[uuid.UUID, _Hit] = {}
-    for rank, hit in enumerate(ranked_lexical[:SEMANTIC_CANDIDATES], start=1):
-        source = _source(hit.chunk.faq_id, hit.chunk.article_id, hit.chunk.id)
-        score[source] = 1 / (RRF_K + rank)
-        confidence[source] = hit.confidence
-        hits[source] = hit
-    missing = [near.chunk_id for near in semantic if near.source not in hits]
-    loaded = {chunk.id: chunk for chunk in await chunks.by_ids(missing)} if missing else {}
+    for rank, hit in enumerate(sorted(lexical, key=_order)[:SEMANTIC_CANDIDATES], start=1):
+        score[hit.source] = 1 / (RRF_K + rank)
+        hits[hit.source] = hit
     for rank, near in enumerate(semantic, start=1):
         score[near.source] = score.get(near.source, 0.0) + 1 / (RRF_K + rank)
-        confidence[near.source] = max(
-            confidence.get(near.source, 0.0), similarity_confidence(near.similarity)
-        )
-        if near.source not in hits and near.chunk_id in loaded:
-            hits[near.source] = _Hit(loaded[near.chunk_id], 0.0, 0.0)
+        found = hits.get(near.source) or _Hit(near.chunk_id, near.source, 0.0, 0.0)
+        hits[near.source] = replace(found, similarity=near.similarity, margin=near.margin)
     fused = [
-        replace(hit, score=round(score[source], 6), confidence=confidence[source])
+        replace(
+            hit,
+            score=round(score[source], 6),
+            confidence=confidence.fused(hit.coverage, hit.similarity, hit.margin),
+        )
         for source, hit in hits.items()
     ]
-    return sorted(fused, key=lambda h: (-h.score, -h.confidence, str(h.chunk.id)))
+    return sorted(fused, key=_order)
 
 
-def _score(chunk: KnowledgeChunk, idf: dict[str, float], mean_length: float) -> _Hit:
-    counts = Counter(chunk.terms.split())
+def _frequencies(chunk_terms: str, query_terms: list[str]) -> dict[str, int]:
+    """How often each query term occurs in the chunk (only those that do). A common term
+    finds thousands of chunks: counting only the query's terms keeps this cheap."""
+    words = chunk_terms.split()
+    return {term: count for term in query_terms if (count := words.count(term))}
+
+
+def _score(
+    chunk: ChunkTerms, tfs: dict[str, int], idf: dict[str, float], mean_length: float
+) -> _Hit:
     length_norm = 1 - BM25_B + BM25_B * chunk.term_count / max(mean_length, 1.0)
     score = 0.0
     covered = 0.0
     for term, weight in idf.items():
-        tf = counts.get(term, 0)
+        tf = tfs.get(term, 0)
         if tf:
             score += weight * tf * (BM25_K1 + 1) / (tf + BM25_K1 * length_norm)
             covered += weight
-    return _Hit(chunk, round(score, 4), round(covered / sum(idf.values()), 4))
+    coverage = round(covered / sum(idf.values()), 4)
+    return _Hit(chunk.chunk_id, chunk.source_id, round(score, 4), coverage, coverage)
 
 
 async def _passages(
-    session: AsyncSession, workspace_id: uuid.UUID, hits: Sequence[_Hit]
+    session: AsyncSession, chunks: ChunkRepository, hits: Sequence[_Hit]
 ) -> list[Passage]:
+    """The hits' sources as passages; a source unpublished since is left out."""
+    loaded = {chunk.id: chunk for chunk in await chunks.by_ids([h.chunk_id for h in hits])}
+    workspace_id = chunks.workspace_id
     faqs = await FaqRepository(session, workspace_id=workspace_id).published_by_ids(
-        [h.chunk.faq_id for h in hits if h.chunk.faq_id is not None]
+        [c.faq_id for c in loaded.values() if c.faq_id is not None]
     )
     articles = await ArticleRepository(session, workspace_id=workspace_id).published_by_ids(
-        [h.chunk.article_id for h in hits if h.chunk.article_id is not None]
+        [c.article_id for c in loaded.values() if c.article_id is not None]
     )
     passages: list[Passage] = []
     for hit in hits:
-        chunk = hit.chunk
+        chunk = loaded.get(hit.chunk_id)
+        evidence = (hit.score, hit.confidence, hit.coverage, hit.similarity, hit.margin)
+        if chunk is None:
+            continue
         if chunk.faq_id is not None and chunk.faq_id in faqs:
             faq = faqs[chunk.faq_id]
             passages.append(
-                Passage(
-                    SourceKind.faq,
-                    faq.id,
-                    faq.question,
-                    faq.answer,
-                    chunk.text,
-                    hit.score,
-                    hit.confidence,
-                )
+                Passage(SourceKind.faq, faq.id, faq.question, faq.answer, chunk.text, *evidence)
             )
         elif chunk.article_id is not None and chunk.article_id in articles:
             article = articles[chunk.article_id]
             passages.append(
                 Passage(
-                    SourceKind.article,
-                    article.id,
-                    article.title,
-                    chunk.text,
-                    chunk.text,
-                    hit.score,
-                    hit.confidence,
+                    SourceKind.article, article.id, article.title, chunk.text, chunk.text, *evidence
                 )
             )
     return passages

@@ -18,6 +18,7 @@ import numpy as np
 import structlog
 from numpy.typing import NDArray
 
+from helpline.knowledge import vectors
 from helpline.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -62,7 +63,9 @@ _reported: set[str] = set()
 
 def for_answers(settings: Settings) -> Embedder | None:
     """The provider answering (the bot, knowledge search) fuses with: none unless
-    `retrieval_embeddings` is on; indexing uses `active` and keeps vectors ready either way."""
+    `retrieval_embeddings` is on; indexing uses `active` and keeps vectors ready either way.
+    Also caps the process's vector cache (knowledge.vectors) as the settings say."""
+    vectors.shared.resize(settings.retrieval_vector_cache_mb * vectors.MIB)
     return active(settings) if settings.retrieval_embeddings else None
 
 
