@@ -55,7 +55,20 @@ async def test_json_lines_carry_request_workspace_and_conversation(
         async def job_done() -> bool:
             return (await get_job(runtime, job.id)).status == JobStatus.succeeded
 
+        async def job_logged() -> bool:
+            # The worker logs the job's end after committing it: the status comes first.
+            # (The file is being written: a last line may be half there.)
+            for line in node.log_path.read_text().splitlines():
+                try:
+                    entry = json.loads(line)
+                except ValueError:
+                    continue
+                if entry.get("job_id") == str(job.id) and entry["event"] == "job_succeeded":
+                    return True
+            return False
+
         await eventually(job_done, what=f"the job to run; see {node.log_path}")
+        await eventually(job_logged, what=f"the job's last line; see {node.log_path}")
     entries = lines_of(node.log_path)
     # uvicorn's own lines come through the same renderer.
     assert any(e.get("logger") == "uvicorn.error" for e in entries)

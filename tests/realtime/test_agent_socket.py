@@ -14,6 +14,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from helpline.realtime.hub import encode_envelope, workspace_channel
 from helpline.realtime.protocol import CloseCode
+from helpline.sockets.conversation_peer import MAX_SENDS_IN_FLIGHT
 from helpline.tenancy.models import Role
 from tests.attachments.support import uploaded
 from tests.fixtures.live import LiveServer, observe, subprotocols
@@ -330,3 +331,39 @@ async def test_a_file_is_sent_over_the_socket(server: LiveServer, world: World) 
             lambda f: f["type"] == "message.created" and f["message"]["id"] == ack["message"]["id"]
         )
         assert event["message"]["attachments"] == ack["message"]["attachments"]
+
+
+async def test_sends_pipelined_on_one_socket_are_all_acked_and_stored_in_order(
+    server: LiveServer, world: World
+) -> None:
+    """A client need not wait for each ack: the socket reads on while earlier sends are being
+    written (up to a window), and one conversation's messages keep the order they were sent."""
+    owner = world.a.member(Role.owner)
+    conversation_id = str(world.a.conversation.id)
+    bodies = [f"pipelined {n}" for n in range(3 * MAX_SENDS_IN_FLIGHT)]
+    async with observe(server, "/ws/agent", owner.access_token) as socket:
+        for n, body in enumerate(bodies):
+            await socket.send(
+                {
+                    "type": "send",
+                    "ref": f"p{n}",
+                    "conversation_id": conversation_id,
+                    "body": body,
+                    "client_message_id": f"pipelined-{n}",
+                }
+            )
+        await socket.wait_for(
+            lambda _: (
+                len([f for f in socket.of_type("ack") if f["ref"].startswith("p")]) == len(bodies)
+            )
+        )
+        acks = {f["ref"]: f["message"] for f in socket.of_type("ack")}
+    seqs = [acks[f"p{n}"]["seq"] for n in range(len(bodies))]
+    assert seqs == sorted(seqs)
+    assert [acks[f"p{n}"]["body"] for n in range(len(bodies))] == bodies
+    async with server.client() as http:
+        page = await http.get(
+            f"/api/v1/conversations/{conversation_id}/messages?limit=100", headers=owner.headers
+        )
+    stored = [m["body"] for m in page.json()["items"] if m["body"].startswith("pipelined")]
+    assert stored == bodies

@@ -5,6 +5,7 @@ send that fails takes nobody else's message with it."""
 import asyncio
 import uuid
 
+import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,7 +17,7 @@ from helpline.core.errors import NotFound
 from helpline.core.runtime import Runtime
 from helpline.sockets.send_batch import SendBatcher
 from helpline.tenancy.models import Role
-from tests.conversations.support import member_principal, messages_of
+from tests.conversations.support import member_principal, messages_of, start
 from tests.fixtures.world import World
 
 
@@ -116,3 +117,55 @@ async def test_a_sender_that_goes_away_does_not_cancel_the_others(
     assert all(bodies.count(f"staying {i}") == 1 for i in range(3))
     # Queued before it left, it is written all the same (its retry would find it).
     assert bodies.count("leaving") == 1
+
+
+async def test_a_conversation_is_written_by_one_writer_at_a_time_in_order(
+    client: httpx.AsyncClient, runtime: Runtime, world: World, owner: _Sender
+) -> None:
+    """With several writers (PostgreSQL's), a conversation's later send waits for the batch
+    writing its earlier one, while another conversation's send goes ahead: each
+    conversation's messages commit in the order they were sent."""
+    batcher = SendBatcher(runtime)
+    batcher.max_writers = 4
+    ours, other = world.a.conversation.id, await _second_conversation(client, world)
+    started: list[str] = []
+    release_first = asyncio.Event()
+
+    def submit(
+        conversation_id: uuid.UUID, body: str, *, hold: bool = False
+    ) -> "asyncio.Future[str]":
+        async def post(session: AsyncSession) -> conversations.Posted:
+            started.append(body)
+            if hold:
+                await release_first.wait()
+            conversation = await access_conversation(
+                session, owner.principal, conversation_id, for_write=True
+            )
+            return await conversations.post_message(
+                session, owner.principal, conversation, body=body, client_message_id=body
+            )
+
+        def acknowledge(posted: conversations.Posted, views: PublishedViews) -> str:
+            return views.for_members[posted.message.id].body
+
+        return batcher.submit(conversation_id, post, acknowledge)
+
+    first = submit(ours, "first", hold=True)
+    await asyncio.sleep(0)  # the first writer takes it, and waits inside
+    second = submit(ours, "second")
+    elsewhere = submit(other, "elsewhere")
+    assert await elsewhere == "elsewhere"
+    # Another writer wrote the other conversation; ours waits behind its first send.
+    assert started == ["first", "elsewhere"]
+    release_first.set()
+    assert [await first, await second] == ["first", "second"]
+    assert started == ["first", "elsewhere", "second"]
+    bodies = [m.body for m in await messages_of(runtime, ours)]
+    assert bodies.index("first") < bodies.index("second")
+
+
+async def _second_conversation(client: httpx.AsyncClient, world: World) -> uuid.UUID:
+    """Another conversation of the same contact, started by the owner (who sees it)."""
+    owner = world.a.member(Role.owner)
+    started = await start(client, owner.headers, world.a.contact.id, body="A second question.")
+    return uuid.UUID(started["id"])

@@ -97,6 +97,13 @@ class Connection:
         await self._room.wait()
         self.queue.put_nowait(frame)
 
+    def answer(self, frame: str) -> None:
+        """Queue an answer now, past the backpressure of `reply`: for answers that come back
+        later (a pipelined send's ack), whose number the sender already bounds."""
+        self.queue.put_nowait(frame)
+        if self.queue.qsize() > self.limit // 2:
+            self._room.clear()
+
     def taken(self) -> None:
         """The socket took a frame off the queue."""
         if self.queue.qsize() <= self.limit // 2:

@@ -6,6 +6,7 @@ conversation id is resolved for its principal, who acts, and how messages look t
 """
 
 import abc
+import asyncio
 import functools
 import uuid
 from collections.abc import Sequence
@@ -24,6 +25,10 @@ from helpline.realtime.hub import Connection
 from helpline.sockets import session as socket_session
 from helpline.sockets.send_batch import SendBatcher
 
+# Sends of one socket being written at once: the socket reads its next frame while earlier
+# sends wait for their batch, up to this many (then it waits for an ack).
+MAX_SENDS_IN_FLIGHT = 8
+
 
 class ConversationPeer(abc.ABC):
     # Whether this peer sees private notes and internal events (members do, visitors not).
@@ -32,6 +37,7 @@ class ConversationPeer(abc.ABC):
     def __init__(self, runtime: Runtime, sends: SendBatcher) -> None:
         self.runtime = runtime
         self.sends = sends
+        self._in_flight = asyncio.Semaphore(MAX_SENDS_IN_FLIGHT)
 
     @property
     @abc.abstractmethod
@@ -90,14 +96,33 @@ class ConversationPeer(abc.ABC):
 
     async def _send(self, connection: Connection, frame: protocol.Send) -> None:
         await self.before_send(frame)
+        await self._in_flight.acquire()
         # Written with the other sockets' sends of the moment, in one transaction; the ack
-        # comes back once it committed (send_batch.py).
-        ack = await self.sends.send(
+        # follows the commit (send_batch.py). Meanwhile the socket reads on: an agent's or an
+        # integration's sends do not wait for each other's commits, and one conversation's
+        # sends still commit in the order they came.
+        written = self.sends.submit(
             frame.conversation_id,
             functools.partial(self._post, frame),
             functools.partial(self._acknowledge, frame),
         )
-        await connection.reply(ack)
+        written.add_done_callback(functools.partial(self._answer, connection, frame))
+
+    def _answer(
+        self, connection: Connection, frame: protocol.Send, written: asyncio.Future[str]
+    ) -> None:
+        self._in_flight.release()
+        if written.cancelled():
+            return
+        error = written.exception()
+        if error is None:
+            connection.answer(written.result())
+        elif isinstance(error, Exception):
+            connection.answer(socket_session.failure_frame(frame, error))
+
+    async def settled(self) -> None:
+        for _ in range(MAX_SENDS_IN_FLIGHT):
+            await self._in_flight.acquire()
 
     async def _post(self, frame: protocol.Send, session: AsyncSession) -> conversations.Posted:
         conversation = await self.access(session, frame.conversation_id, for_write=True)

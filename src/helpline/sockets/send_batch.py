@@ -76,30 +76,58 @@ class SendBatcher:
         self.max_writers = _SQLITE_WRITERS if runtime.settings.is_sqlite else _POSTGRES_WRITERS
         self._queue: list[_Send] = []
         self._writers: set[asyncio.Task[None]] = set()
+        # Conversations in a batch being written: their next sends wait for it, so that one
+        # conversation's sends commit in the order they came (several writers on PostgreSQL).
+        self._writing: set[uuid.UUID] = set()
 
     async def send(self, conversation_id: uuid.UUID, post: Post, acknowledge: Acknowledge) -> str:
         """Post one message in the next batch; returns its encoded ack once committed, or
         raises what posting it alone raised."""
+        return await self.submit(conversation_id, post, acknowledge)
+
+    def submit(
+        self, conversation_id: uuid.UUID, post: Post, acknowledge: Acknowledge
+    ) -> asyncio.Future[str]:
+        """Queue one message for the next batch: the future settles once it is committed
+        (with its encoded ack) or has failed on its own (with the error)."""
         item = _Send(conversation_id, post, acknowledge)
         self._queue.append(item)
         if len(self._writers) < self.max_writers:
             # Not in the sender's task group: the writer outlives any one sender (a socket
             # that closes mid-send must not cancel the others' batch), and it lives only while
-            # sends are queued, each awaited by its sender. A clean context: it writes for
-            # every socket and logs as none of them.
+            # sends are queued. A clean context: it writes for every socket and logs as none.
             writer = asyncio.create_task(self._drain(), context=contextvars.Context())  # noqa: TID251
             self._writers.add(writer)
-        return await item.done
+        return item.done
+
+    def _take(self) -> list[_Send]:
+        """The next batch: queued sends in order, leaving those of a conversation another
+        writer is writing (and every later one of that conversation) for later."""
+        batch: list[_Send] = []
+        left: list[_Send] = []
+        waiting = set(self._writing)
+        for item in self._queue:
+            if len(batch) < MAX_BATCH and item.conversation_id not in waiting:
+                batch.append(item)
+            else:
+                left.append(item)
+                waiting.add(item.conversation_id)
+        self._queue = left
+        self._writing.update(item.conversation_id for item in batch)
+        return batch
 
     async def _drain(self) -> None:
         batch: list[_Send] = []
         try:
-            while self._queue:
-                batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
-                await self._write(batch)
+            while batch := self._take():
+                try:
+                    await self._write(batch)
+                finally:
+                    self._writing.difference_update(item.conversation_id for item in batch)
         finally:
-            # Gone from the count in the same step that found the queue empty: a send queued
-            # from now on starts a writer of its own.
+            # Gone from the count in the same step that found nothing to take: a send queued
+            # from now on starts a writer of its own (or waits for the writer of its
+            # conversation, which takes it next).
             if (current := asyncio.current_task()) is not None:
                 self._writers.discard(current)
             # Unsettled only if this writer was cancelled (the server is stopping) mid-batch.

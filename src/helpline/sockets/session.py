@@ -61,6 +61,11 @@ class Peer(Protocol):
         """Work of the peer's own for the connection's lifetime (returns at once if none)."""
         ...
 
+    async def settled(self) -> None:
+        """Return once every frame the peer took is answered (sends still being written
+        are); the server is stopping and takes no more."""
+        ...
+
 
 def ready_frame(
     runtime: Runtime, connection: Connection, online_member_ids: list[uuid.UUID] | None = None
@@ -101,7 +106,7 @@ async def run(
             group.create_task(_send_loop(websocket, connection, peer))
             group.create_task(_tick_loop(runtime, connection, peer))
             group.create_task(peer.background(connection))
-            group.create_task(_resync_watch(connection, handling))
+            group.create_task(_resync_watch(connection, peer, handling))
     except* _Closing as closing:
         first = closing.exceptions[0]
         assert isinstance(first, _Closing)  # noqa: S101 (except* narrows to the group only)
@@ -148,16 +153,23 @@ async def _handle(frame: protocol.AnyClientFrame, connection: Connection, peer: 
             await peer.handle(frame, connection)
         except NotAuthenticated as error:
             raise _Closing(CloseCode.UNAUTHORIZED, error.detail) from error
-        except AppError as error:
-            await connection.reply(error_frame(frame.ref, error))
         except OperationalError as error:
             if not is_database_busy(error):
                 raise
-            await connection.reply(error_frame(frame.ref, ServiceUnavailable()))
-        except Exception:
-            # The socket's boundary (STYLE 9.4): one failed frame must not end the connection.
-            log.exception("socket_frame_failed", frame_type=frame.type)
-            await connection.reply(error_frame(frame.ref, InternalError()))
+            await connection.reply(failure_frame(frame, error))
+        except Exception as error:
+            await connection.reply(failure_frame(frame, error))
+
+
+def failure_frame(frame: protocol.AnyClientFrame, error: Exception) -> str:
+    """The error frame answering `frame`, whose handling raised `error`."""
+    if isinstance(error, AppError):
+        return error_frame(frame.ref, error)
+    if isinstance(error, OperationalError) and is_database_busy(error):
+        return error_frame(frame.ref, ServiceUnavailable())
+    # The socket's boundary (STYLE 9.4): one failed frame must not end the connection.
+    log.error("socket_frame_failed", frame_type=frame.type, exc_info=error)
+    return error_frame(frame.ref, InternalError())
 
 
 class BadFrame(AppError):
@@ -210,16 +222,17 @@ async def _send_loop(websocket: WebSocket, connection: Connection, peer: Peer) -
         peer.on_frame_sent(frame)
 
 
-async def _resync_watch(connection: Connection, handling: asyncio.Lock) -> None:
+async def _resync_watch(connection: Connection, peer: Peer, handling: asyncio.Lock) -> None:
     await connection.must_resync.wait()
     if connection.revoked is not None:
         raise _Closing(CloseCode.UNAUTHORIZED, connection.revoked)
     if not connection.draining:
         raise _Closing(CloseCode.RESYNC, "Events may have been missed: resume.")
-    # The server is stopping: let the frame being handled finish (its ack is what tells the
-    # client it was committed), then take no other; the send loop closes once it has sent
-    # everything queued before the last frame.
+    # The server is stopping: let the frame being handled and the sends being written
+    # finish (an ack is what tells the client a message was committed), then take no
+    # other; the send loop closes once it has sent everything queued before the last frame.
     await handling.acquire()
+    await peer.settled()
     connection.queue.put_nowait(_LAST_FRAME)
 
 
