@@ -15,9 +15,10 @@ from helpline.conversations.access import access_conversation
 from helpline.conversations.service.publishing import PublishedViews
 from helpline.core.errors import NotFound
 from helpline.core.runtime import Runtime
+from helpline.core.unit_of_work import unit_of_work
 from helpline.sockets.send_batch import SendBatcher
 from helpline.tenancy.models import Role
-from tests.conversations.support import member_principal, messages_of, start
+from tests.conversations.support import conversation_row, member_principal, messages_of, start
 from tests.fixtures.world import World
 
 
@@ -63,7 +64,9 @@ async def test_sends_queued_together_share_one_transaction(
 
     # Each sender got the view of its own message back, after the commit...
     assert acks == bodies
-    # ...and all of them were written by one transaction, in the order they were sent.
+    # ...and all of them were written by one transaction, at the first try, in the order
+    # they were sent.
+    assert all(len(tries) == 1 for tries in owner.sessions.values())
     assert len({tries[0] for tries in owner.sessions.values()}) == 1
     stored = [m for m in await messages_of(runtime, conversation_id) if m.body in bodies]
     assert [m.body for m in stored] == bodies
@@ -169,3 +172,47 @@ async def _second_conversation(client: httpx.AsyncClient, world: World) -> uuid.
     owner = world.a.member(Role.owner)
     started = await start(client, owner.headers, world.a.contact.id, body="A second question.")
     return uuid.UUID(started["id"])
+
+
+async def test_a_retry_batched_with_a_new_message_keeps_the_conversation_count_right(
+    runtime: Runtime, world: World, owner: _Sender
+) -> None:
+    """A batch that posts twice to one conversation (a new message, and a retry of an earlier
+    one) must not lose the new message's seq: the access check of the second send reads the
+    row this transaction already changed, it does not reload it."""
+    batcher = SendBatcher(runtime)
+    conversation_id = world.a.conversation.id
+    assert await owner.send(batcher, conversation_id, "earlier") == "earlier"
+
+    acks = await asyncio.gather(
+        owner.send(batcher, conversation_id, "new"),
+        owner.send(batcher, conversation_id, "earlier"),
+    )
+    assert acks == ["new", "earlier"]
+    assert len(owner.sessions["new"]) == 1  # written together, at the first try
+    # The next message gets the next seq: nothing was handed out twice.
+    assert await owner.send(batcher, conversation_id, "after") == "after"
+    stored = await messages_of(runtime, conversation_id)
+    assert [m.seq for m in stored] == list(range(1, len(stored) + 1))
+    assert (await conversation_row(runtime, conversation_id)).last_seq == len(stored)
+
+
+async def test_an_access_check_repeated_in_one_transaction_keeps_its_changes(
+    runtime: Runtime, world: World, owner: _Sender
+) -> None:
+    """A batch checks access once per send, often twice for one conversation: the second
+    check must return the row as this transaction changed it, not reload it from the database
+    (which would drop an unflushed last_seq, and hand the next seq out twice)."""
+    async with unit_of_work(runtime.sessionmaker) as session:
+        first = await access_conversation(
+            session, owner.principal, world.a.conversation.id, for_write=True
+        )
+        first.last_seq += 1
+        bumped = first.last_seq
+        again = await access_conversation(
+            session, owner.principal, world.a.conversation.id, for_write=True
+        )
+        assert again is first
+        assert again.last_seq == bumped
+        # Rolled back: the test changes nothing.
+        await session.rollback()

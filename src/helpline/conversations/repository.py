@@ -87,7 +87,7 @@ class ConversationRepository(TenantRepository[Conversation]):
         self, conversation_id: uuid.UUID, viewer: uuid.UUID | None, *, lock: bool
     ) -> Conversation | None:
         statement = self.visible(viewer).where(Conversation.id == conversation_id)
-        return await self._first(statement, lock=lock)
+        return await self._first(statement, conversation_id, lock=lock)
 
     async def lock(self, conversation: Conversation) -> Conversation:
         """Take the row lock and reload the row: every read-modify-write of a conversation
@@ -98,16 +98,23 @@ class ConversationRepository(TenantRepository[Conversation]):
         if conversation.id in _locked_ids(self.session):
             return conversation
         statement = self.base_statement().where(Conversation.id == conversation.id)
-        locked = await self._first(statement, lock=True)
+        locked = await self._first(statement, conversation.id, lock=True)
         if locked is None:
             raise LookupError(f"Conversation {conversation.id} is gone.")
         return locked
 
-    async def _first(self, statement: Select[Conversation], *, lock: bool) -> Conversation | None:
-        if not lock:
+    async def _first(
+        self, statement: Select[Conversation], conversation_id: uuid.UUID, *, lock: bool
+    ) -> Conversation | None:
+        if not lock or conversation_id in _locked_ids(self.session):
+            # Already locked by this transaction (a batch posting twice to it): the query
+            # still decides access, and returns the loaded row as this transaction changed it,
+            # unflushed changes included. Reloading it (populate_existing) would drop them:
+            # a last_seq bumped in memory would be lost, and the next seq handed out twice.
             return (await self.session.scalars(statement)).first()
         found = (await self.session.scalars(_locked(statement))).first()
         if found is not None:
+            # Asked only now: the query began the transaction if none had.
             _locked_ids(self.session).add(found.id)
         return found
 
@@ -146,7 +153,7 @@ class ConversationRepository(TenantRepository[Conversation]):
         statement = self.base_statement().where(
             Conversation.id == conversation_id, Conversation.contact_id == contact_id
         )
-        return await self._first(statement, lock=lock)
+        return await self._first(statement, conversation_id, lock=lock)
 
     async def page_of_contact(
         self, contact_id: uuid.UUID, params: PageParams
@@ -260,8 +267,11 @@ def _locked_ids(session: AsyncSession) -> set[uuid.UUID]:
     transaction = session.sync_session.get_transaction()
     held: tuple[Any, set[uuid.UUID]] | None = session.info.get(_LOCKED_KEY)
     if held is None or held[0] is not transaction:
-        # A new transaction holds no lock yet, whatever the last one on this session held.
-        held = session.info[_LOCKED_KEY] = (transaction, set())
+        # A new transaction holds no lock yet, whatever the last one on this session held;
+        # before the first statement there is no transaction, and nothing to remember.
+        held = (transaction, set())
+        if transaction is not None:
+            session.info[_LOCKED_KEY] = held
     return held[1]
 
 
