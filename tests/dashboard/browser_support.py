@@ -18,7 +18,6 @@ from playwright.async_api import (
     Locator,
     Page,
     WebSocket,
-    async_playwright,
 )
 from sqlalchemy import text
 
@@ -27,20 +26,11 @@ from helpline.models import Base
 from helpline.settings import Settings
 from helpline.tenancy.models import Role
 from tests.conftest import make_settings
+from tests.fixtures.browser import launched_chromium
 from tests.fixtures.live import LiveServer, live_server
 from tests.fixtures.world import PASSWORD, World
 from tests.fixtures.world_cache import restored_world
 
-CHROMIUM = "/usr/bin/chromium"
-# Debian's Chromium, as root in a container: no sandbox, no GPU, nothing phoning home.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 # How long a waiting assertion may take before the test fails; live updates must arrive within
 # LIVE_MS of the write that causes them.
 WAIT_MS = 10_000
@@ -93,10 +83,7 @@ async def browser_env(data_dir: Path) -> AsyncIterator[Env]:
     runtime = create_runtime(settings)
     try:
         world = await restored_world(runtime)
-        async with live_server(settings) as server, async_playwright() as playwright:
-            browser = await playwright.chromium.launch(
-                executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-            )
+        async with live_server(settings) as server, launched_chromium() as browser:
             env = Env(server, world, browser)
             async with env.http() as http:
                 allowed = await http.patch(
@@ -110,7 +97,6 @@ async def browser_env(data_dir: Path) -> AsyncIterator[Env]:
             finally:
                 for context in env.contexts.values():
                     await context.close()
-                await browser.close()
     finally:
         await _empty_tables(runtime)
         await runtime.close()

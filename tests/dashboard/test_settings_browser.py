@@ -7,14 +7,16 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, Route, async_playwright
+from playwright.async_api import Browser, Page, Route
 
 from helpline.settings import Settings
 from helpline.tenancy.models import Role
 from tests.dashboard.test_settings_pages import EVERYONE_PAGES, MANAGER_PAGES, SUPERVISOR_PAGES
+from tests.fixtures.browser import browser
 from tests.fixtures.live import LiveServer, live_server
 from tests.fixtures.world import PASSWORD, TINY_PNG, World
-from tests.widget.test_browser import CHROMIUM, CHROMIUM_ARGS
+
+__all__ = ["browser"]
 
 WAIT_MS = 10_000
 VIEWPORT = {"width": 1366, "height": 900}
@@ -24,18 +26,6 @@ VIEWPORT = {"width": 1366, "height": 900}
 async def server(settings: Settings) -> AsyncIterator[LiveServer]:
     async with live_server(settings) as live:
         yield live
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
 
 
 async def logged_in_page(

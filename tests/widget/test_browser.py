@@ -3,6 +3,7 @@ origin than Helpline with a strict Content Security Policy, as on a careful cust
 website: a visitor writes, an agent answers over the API, the answer appears; hostile text
 shows as text and runs nothing (no dialog, no CSP violation)."""
 
+import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
@@ -15,7 +16,6 @@ from playwright.async_api import (
     Locator,
     Page,
     Response,
-    async_playwright,
 )
 
 from helpline.settings import Settings
@@ -23,19 +23,12 @@ from helpline.tenancy.models import Role
 from helpline.widget.demo_page import start_demo_page
 from helpline.widget.routes import widget_version
 from helpline.widget.service import SCRIPT_PATH, snippet_tag
+from tests.fixtures.browser import browser
 from tests.fixtures.live import LiveServer, live_server
 from tests.fixtures.world import World
 
-CHROMIUM = "/usr/bin/chromium"
-# Debian's Chromium, as root in a container: no sandbox, no GPU, nothing phoning home.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+__all__ = ["browser"]
+
 WAIT_MS = 10_000
 
 XSS_CORPUS = [
@@ -56,36 +49,31 @@ async def server(settings: Settings) -> AsyncIterator[LiveServer]:
         yield live
 
 
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
-
-
-@pytest.fixture
-async def shop_url(server: LiveServer, world: World) -> AsyncIterator[str]:
-    """A website on its own port (another origin), with workspace A's widget snippet on it."""
+@contextlib.asynccontextmanager
+async def demo_site(server: LiveServer, world: World) -> AsyncIterator[str]:
+    """A website on its own port (another origin), with workspace A's widget snippet on it,
+    and the workspace allowing it."""
     snippet = snippet_tag(server.http_url + SCRIPT_PATH, world.a.workspace.public_key)
     site = start_demo_page("127.0.0.1", 0, snippet)
     url = f"http://127.0.0.1:{site.server_address[1]}"
-    async with server.client() as http:
-        allowed = await http.patch(
-            "/api/v1/workspace",
-            json={"settings": {"widget_origins": [url], "widget_name": "Acme"}},
-            headers=world.a.member(Role.owner).headers,
-        )
-        assert allowed.status_code == 200, allowed.text
     try:
+        async with server.client() as http:
+            allowed = await http.patch(
+                "/api/v1/workspace",
+                json={"settings": {"widget_origins": [url], "widget_name": "Acme"}},
+                headers=world.a.member(Role.owner).headers,
+            )
+            assert allowed.status_code == 200, allowed.text
         yield url
     finally:
         site.shutdown()
         site.server_close()
+
+
+@pytest.fixture
+async def shop_url(server: LiveServer, world: World) -> AsyncIterator[str]:
+    async with demo_site(server, world) as url:
+        yield url
 
 
 def widget(page: Page) -> Locator:

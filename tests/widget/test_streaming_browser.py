@@ -9,33 +9,23 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Dialog, Locator, Page, async_playwright, expect
+from playwright.async_api import Browser, Dialog, Page, expect
 
 from helpline.bot.streaming import showable
 from helpline.bot.text import inert
 from helpline.core.runtime import Runtime
 from helpline.core.unit_of_work import unit_of_work
 from helpline.tenancy.models import Role
-from helpline.widget.demo_page import start_demo_page
-from helpline.widget.service import SCRIPT_PATH, snippet_tag
 from tests.bot.support import enable_bot
 from tests.conftest import make_settings
 from tests.fixtures.live import LiveServer, live_server
 from tests.fixtures.llm import StandInLLM, stand_in_llm
 from tests.fixtures.world import PASSWORD, World
 from tests.knowledge.support import SHOP_FAQ, add_faqs
+from tests.widget.test_browser import WAIT_MS, browser, demo_site, widget
 
-CHROMIUM = "/usr/bin/chromium"
-# Debian's Chromium, as root in a container: no sandbox, no GPU, nothing phoning home.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-WAIT_MS = 10_000
+__all__ = ["browser"]
+
 ANSWER = (
     "Choose 'Forgot password' on the sign-in page [1]. "
     "![logo](https://evil.example/pixel.png) <b>We</b> email you a link within minutes."
@@ -65,43 +55,14 @@ async def server(migrated: Path, runtime: Runtime, llm: StandInLLM) -> AsyncIter
 
 
 @pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
-
-
-@pytest.fixture
 async def shop_url(server: LiveServer, runtime: Runtime, world: World) -> AsyncIterator[str]:
     """A website on its own port (another origin) with workspace A's widget, whose bot
     answers from the shop's FAQ."""
-    snippet = snippet_tag(server.http_url + SCRIPT_PATH, world.a.workspace.public_key)
-    site = start_demo_page("127.0.0.1", 0, snippet)
-    url = f"http://127.0.0.1:{site.server_address[1]}"
-    async with server.client() as http:
-        allowed = await http.patch(
-            "/api/v1/workspace",
-            json={"settings": {"widget_origins": [url], "widget_name": "Acme"}},
-            headers=world.a.member(Role.owner).headers,
-        )
-        assert allowed.status_code == 200, allowed.text
-    await enable_bot(runtime, world.a)
-    async with unit_of_work(runtime.sessionmaker) as session:
-        await add_faqs(session, world.a.workspace.id, SHOP_FAQ)
-    try:
+    async with demo_site(server, world) as url:
+        await enable_bot(runtime, world.a)
+        async with unit_of_work(runtime.sessionmaker) as session:
+            await add_faqs(session, world.a.workspace.id, SHOP_FAQ)
         yield url
-    finally:
-        site.shutdown()
-        site.server_close()
-
-
-def widget(page: Page) -> Locator:
-    return page.locator("[data-helpline-widget]")
 
 
 async def nothing_live(page: Page) -> dict[str, list[str]]:
