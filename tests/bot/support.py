@@ -5,13 +5,10 @@ from typing import Any
 import httpx
 from sqlalchemy import update
 
-from helpline.auth import service as auth
 from helpline.core.runtime import Runtime
-from helpline.core.unit_of_work import unit_of_work
-from helpline.tenancy import service as tenancy
-from helpline.tenancy.models import Role, Workspace
+from helpline.tenancy.models import Workspace
 from tests.fixtures.api import execute, load
-from tests.fixtures.world import PASSWORD, Tenant
+from tests.fixtures.world import Tenant
 
 WIDGET = "/api/v1/widget/conversations"
 
@@ -53,20 +50,3 @@ async def history(
     assert response.status_code == 200, response.text
     items: list[dict[str, Any]] = response.json()["items"]
     return items
-
-
-async def outsider_token(runtime: Runtime, tenant: Tenant) -> str:
-    """The access token of an agent of `tenant` in no team: sees conversations without a team,
-    not the team's."""
-    slug = tenant.workspace.slug
-    async with unit_of_work(runtime.sessionmaker) as session:
-        user = await auth.create_user(
-            session,
-            runtime.settings,
-            email=f"outsider@{slug}.example",
-            name="Outsider",
-            password=PASSWORD,
-        )
-        await tenancy.add_member(session, None, tenant.workspace, user, Role.agent)
-        pair = await auth.start_session(session, runtime.settings, user, tenant.workspace.id)
-    return pair.access_token

@@ -21,7 +21,8 @@ from helpline.core.unit_of_work import unit_of_work
 from helpline.realtime.broker import BROKER_KEY
 from helpline.realtime.hub import decode_envelope
 from helpline.tenancy.models import Role
-from tests.bot.support import enable_bot, history, outsider_token, visitor_starts
+from tests.bot.support import enable_bot, history, visitor_starts
+from tests.conversations.support import new_member
 from tests.fixtures.jobs import eventually, run_jobs, with_settings
 from tests.fixtures.live import LiveServer, Observer, observe
 from tests.fixtures.llm import StandInLLM, stand_in_llm
@@ -265,12 +266,9 @@ class TestIsolation:
             for role in Role:
                 member = tenant.member(role)
                 watchers[f"{name}:{role}"] = ("/ws/agent", member.access_token, member.headers)
-            token = await outsider_token(runtime, tenant)
-            watchers[f"{name}:outsider"] = (
-                "/ws/agent",
-                token,
-                {"Authorization": f"Bearer {token}"},
-            )
+            # An agent in no team: sees conversations without a team, not the team's.
+            outsider = await new_member(runtime, tenant, Role.agent, "outsider")
+            watchers[f"{name}:outsider"] = ("/ws/agent", outsider.access_token, outsider.headers)
             watchers[f"{name}:visitor"] = (
                 "/ws/widget",
                 tenant.visitor_token,

@@ -17,13 +17,11 @@ from typing import Any
 
 import httpx
 
-from helpline.auth import service as auth
 from helpline.core.runtime import Runtime
-from helpline.core.unit_of_work import unit_of_work
-from helpline.tenancy import service as tenancy
 from helpline.tenancy.models import Role
+from tests.conversations.support import new_member
 from tests.fixtures.live import LiveServer, Observer, observe
-from tests.fixtures.world import PASSWORD, Tenant, World
+from tests.fixtures.world import Tenant, World
 
 
 @dataclass
@@ -41,22 +39,6 @@ class Actor:
         return self.observer.frames
 
 
-async def _outsider(runtime: Runtime, tenant: Tenant) -> tuple[dict[str, str], str]:
-    """An agent in no team: sees conversations without a team, not the team's."""
-    slug = tenant.workspace.slug
-    async with unit_of_work(runtime.sessionmaker) as session:
-        user = await auth.create_user(
-            session,
-            runtime.settings,
-            email=f"outsider@{slug}.example",
-            name="Outsider",
-            password=PASSWORD,
-        )
-        await tenancy.add_member(session, None, tenant.workspace, user, Role.agent)
-        pair = await auth.start_session(session, runtime.settings, user, tenant.workspace.id)
-    return {"Authorization": f"Bearer {pair.access_token}"}, pair.access_token
-
-
 async def _actors(runtime: Runtime, world: World) -> list[Actor]:
     actors = []
     for tenant in (world.a, world.b):
@@ -66,8 +48,9 @@ async def _actors(runtime: Runtime, world: World) -> list[Actor]:
             actors.append(
                 Actor(f"{label}:{role.value}", tenant, member.headers, member.access_token)
             )
-        headers, token = await _outsider(runtime, tenant)
-        actors.append(Actor(f"{label}:outsider", tenant, headers, token))
+        # An agent in no team: sees conversations without a team, not the team's.
+        outsider = await new_member(runtime, tenant, Role.agent, "outsider")
+        actors.append(Actor(f"{label}:outsider", tenant, outsider.headers, outsider.access_token))
         actors.append(
             Actor(f"{label}:visitor", tenant, tenant.visitor_headers, tenant.visitor_token, True)
         )
