@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
+import httpx
 import pytest
 from playwright.async_api import (
     Browser,
@@ -50,14 +51,14 @@ async def server(settings: Settings) -> AsyncIterator[LiveServer]:
 
 
 @contextlib.asynccontextmanager
-async def demo_site(server: LiveServer, world: World) -> AsyncIterator[str]:
-    """A website on its own port (another origin), with workspace A's widget snippet on it,
-    and the workspace allowing it."""
-    snippet = snippet_tag(server.http_url + SCRIPT_PATH, world.a.workspace.public_key)
+async def demo_site(helpline_url: str, world: World) -> AsyncIterator[str]:
+    """A website on its own port (another origin), with workspace A's widget snippet from the
+    Helpline at `helpline_url` on it, and the workspace allowing it."""
+    snippet = snippet_tag(helpline_url + SCRIPT_PATH, world.a.workspace.public_key)
     site = start_demo_page("127.0.0.1", 0, snippet)
     url = f"http://127.0.0.1:{site.server_address[1]}"
     try:
-        async with server.client() as http:
+        async with httpx.AsyncClient(base_url=helpline_url) as http:
             allowed = await http.patch(
                 "/api/v1/workspace",
                 json={"settings": {"widget_origins": [url], "widget_name": "Acme"}},
@@ -72,7 +73,7 @@ async def demo_site(server: LiveServer, world: World) -> AsyncIterator[str]:
 
 @pytest.fixture
 async def shop_url(server: LiveServer, world: World) -> AsyncIterator[str]:
-    async with demo_site(server, world) as url:
+    async with demo_site(server.http_url, world) as url:
         yield url
 
 

@@ -5,8 +5,6 @@ and once the server is back everything either side sent shows exactly once in th
 and is stored exactly once, each under its own client_message_id."""
 
 import signal
-import subprocess
-import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -18,12 +16,10 @@ from playwright.async_api import Browser, Page
 
 from helpline.core.runtime import Runtime
 from helpline.tenancy.models import Role
-from helpline.widget.demo_page import start_demo_page
-from helpline.widget.service import SCRIPT_PATH, snippet_tag
-from tests.fixtures.processes import START_TIMEOUT_S, Node, free_port
+from tests.fixtures.processes import Node, free_port, healthy, start_serve
 from tests.fixtures.world import World
 from tests.operations.nodes import serve_env
-from tests.widget.test_browser import WAIT_MS, browser, visitor_sends, watch, widget
+from tests.widget.test_browser import WAIT_MS, browser, demo_site, visitor_sends, watch, widget
 
 __all__ = ["browser"]
 
@@ -33,29 +29,10 @@ BACK_MS = 60_000
 STOP_TIMEOUT_S = 20.0
 
 
-async def _answers(node: Node) -> bool:
-    async with httpx.AsyncClient(base_url=node.http_url, timeout=2.0) as http:
-        try:
-            return (await http.get("/api/v1/health")).status_code == 200
-        except httpx.TransportError:
-            return False
-
-
 async def start_node(env: dict[str, str], port: int, log_path: Path) -> Node:
     """`helpline serve` on `port`, once /api/v1/health answers (polled, with a deadline)."""
-    with log_path.open("ab") as log:
-        process = await anyio.open_process(
-            [sys.executable, "-m", "helpline", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            cwd=log_path.parent,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    node = Node("helpline", port, process, log_path)
-    with anyio.fail_after(START_TIMEOUT_S):
-        while not await _answers(node):
-            assert node.alive, f"helpline serve died on port {port}:\n{node.log_tail()}"
-            await anyio.sleep(0.05)
+    node = await start_serve("helpline", env, log_path, port)
+    assert await healthy(node), f"helpline serve died on port {port}:\n{node.log_tail()}"
     return node
 
 
@@ -131,77 +108,71 @@ async def shows_once(page: Page, text: str) -> None:
 async def test_a_restart_mid_conversation_loses_and_duplicates_nothing(
     browser: Browser, runtime: Runtime, world: World, tmp_path: Path
 ) -> None:
-    async with restartable(runtime, tmp_path) as server:
-        snippet = snippet_tag(server.running.http_url + SCRIPT_PATH, world.a.workspace.public_key)
-        site = start_demo_page("127.0.0.1", 0, snippet)
-        shop = f"http://127.0.0.1:{site.server_address[1]}"
-        try:
-            settings = {"widget_origins": [shop], "widget_name": "Acme"}
-            await call(server.running, world, "PATCH", "/workspace", json={"settings": settings})
-            page = await browser.new_page()
-            watched = await watch(page)
-            await page.goto(shop)
-            await widget(page).locator("button.launcher").click()
+    async with (
+        restartable(runtime, tmp_path) as server,
+        demo_site(server.running.http_url, world) as shop,
+    ):
+        page = await browser.new_page()
+        watched = await watch(page)
+        await page.goto(shop)
+        await widget(page).locator("button.launcher").click()
 
-            await visitor_sends(page, "Before the restart: where is my order?")
-            [conversation] = [
-                c
-                for c in (await call(server.running, world, "GET", "/conversations"))["items"]
-                if c["channel"] == "widget" and c["id"] != str(world.a.conversation.id)
-            ]
-            messages = f"/conversations/{conversation['id']}/messages"
-            await call(server.running, world, "POST", messages, json={"body": "It ships tomorrow."})
-            await shows_once(page, "It ships tomorrow.")
+        await visitor_sends(page, "Before the restart: where is my order?")
+        [conversation] = [
+            c
+            for c in (await call(server.running, world, "GET", "/conversations"))["items"]
+            if c["channel"] == "widget" and c["id"] != str(world.a.conversation.id)
+        ]
+        messages = f"/conversations/{conversation['id']}/messages"
+        await call(server.running, world, "POST", messages, json={"body": "It ships tomorrow."})
+        await shows_once(page, "It ships tomorrow.")
 
-            await server.stop()
-            box = widget(page).locator(".chat textarea")
-            while_down = ["While you were away, one", "While you were away, two"]
-            for text in while_down:
-                await box.fill(text)
-                await box.press("Enter")
-            pending = widget(page).locator("li.msg.mine.sending")
-            for text in while_down:
-                await pending.filter(has_text=text).wait_for(timeout=WAIT_MS)
-            # After two failed tries the widget says plainly that it is not connected.
-            await widget(page).locator(".status").wait_for(timeout=BACK_MS)
+        await server.stop()
+        box = widget(page).locator(".chat textarea")
+        while_down = ["While you were away, one", "While you were away, two"]
+        for text in while_down:
+            await box.fill(text)
+            await box.press("Enter")
+        pending = widget(page).locator("li.msg.mine.sending")
+        for text in while_down:
+            await pending.filter(has_text=text).wait_for(timeout=WAIT_MS)
+        # After two failed tries the widget says plainly that it is not connected.
+        await widget(page).locator(".status").wait_for(timeout=BACK_MS)
 
-            await server.start_again()
-            # Written before the widget is back: it must come through the resume.
-            await call(server.running, world, "POST", messages, json={"body": "Welcome back."})
-            for text in [*while_down, "Welcome back."]:
-                await shows_once(page, text)
-            await widget(page).locator(".status").wait_for(state="hidden", timeout=BACK_MS)
-            # And the live socket carries what comes next.
-            await call(server.running, world, "POST", messages, json={"body": "All caught up."})
-            await shows_once(page, "All caught up.")
+        await server.start_again()
+        # Written before the widget is back: it must come through the resume.
+        await call(server.running, world, "POST", messages, json={"body": "Welcome back."})
+        for text in [*while_down, "Welcome back."]:
+            await shows_once(page, text)
+        await widget(page).locator(".status").wait_for(state="hidden", timeout=BACK_MS)
+        # And the live socket carries what comes next.
+        await call(server.running, world, "POST", messages, json={"body": "All caught up."})
+        await shows_once(page, "All caught up.")
 
-            everything = [
-                "Before the restart: where is my order?",
-                "It ships tomorrow.",
-                *while_down,
-                "Welcome back.",
-                "All caught up.",
-            ]
-            for text in everything:
-                await shows_once(page, text)
-            assert await widget(page).locator("li.msg.sending, li.msg.failed").count() == 0
-            stored = (await call(server.running, world, "GET", f"{messages}?limit=50"))["items"]
-            said = [m["body"] for m in stored if not m["event"]]
-            # Each once. "Welcome back." and the visitor's resent messages may be stored in
-            # either order (who reached the server first), the visitor's own in theirs.
-            assert sorted(said) == sorted(everything)
-            assert said.index(while_down[0]) < said.index(while_down[1])
-            assert said[-1] == "All caught up."
-            visitor_ids = [m["client_message_id"] for m in stored if m["sender_kind"] == "contact"]
-            assert len(visitor_ids) == 3
-            assert all(visitor_ids)
-            assert len(set(visitor_ids)) == 3
-            # The widget shows them in the server's order.
-            shown = await widget(page).locator("li.msg").all_inner_texts()
-            positions = [next(i for i, b in enumerate(shown) if text in b) for text in said]
-            assert positions == sorted(positions)
-            assert watched.dialogs == []
-            assert await watched.csp_violations() == []
-        finally:
-            site.shutdown()
-            site.server_close()
+        everything = [
+            "Before the restart: where is my order?",
+            "It ships tomorrow.",
+            *while_down,
+            "Welcome back.",
+            "All caught up.",
+        ]
+        for text in everything:
+            await shows_once(page, text)
+        assert await widget(page).locator("li.msg.sending, li.msg.failed").count() == 0
+        stored = (await call(server.running, world, "GET", f"{messages}?limit=50"))["items"]
+        said = [m["body"] for m in stored if not m["event"]]
+        # Each once. "Welcome back." and the visitor's resent messages may be stored in
+        # either order (who reached the server first), the visitor's own in theirs.
+        assert sorted(said) == sorted(everything)
+        assert said.index(while_down[0]) < said.index(while_down[1])
+        assert said[-1] == "All caught up."
+        visitor_ids = [m["client_message_id"] for m in stored if m["sender_kind"] == "contact"]
+        assert len(visitor_ids) == 3
+        assert all(visitor_ids)
+        assert len(set(visitor_ids)) == 3
+        # The widget shows them in the server's order.
+        shown = await widget(page).locator("li.msg").all_inner_texts()
+        positions = [next(i for i, b in enumerate(shown) if text in b) for text in said]
+        assert positions == sorted(positions)
+        assert watched.dialogs == []
+        assert await watched.csp_violations() == []

@@ -58,7 +58,7 @@ async def server(migrated: Path, runtime: Runtime, llm: StandInLLM) -> AsyncIter
 async def shop_url(server: LiveServer, runtime: Runtime, world: World) -> AsyncIterator[str]:
     """A website on its own port (another origin) with workspace A's widget, whose bot
     answers from the shop's FAQ."""
-    async with demo_site(server, world) as url:
+    async with demo_site(server.http_url, world) as url:
         await enable_bot(runtime, world.a)
         async with unit_of_work(runtime.sessionmaker) as session:
             await add_faqs(session, world.a.workspace.id, SHOP_FAQ)
