@@ -23,7 +23,8 @@ from tests.fixtures.world import World
 
 
 class _Sender:
-    """Sends messages as one member, noting which transaction (session) wrote each try."""
+    """Sends messages as one member, noting which transaction (session) wrote each try, in
+    the order the tries began."""
 
     def __init__(self, runtime: Runtime, principal: MemberPrincipal) -> None:
         self.runtime = runtime
@@ -31,10 +32,19 @@ class _Sender:
         self.sessions: dict[str, list[int]] = {}
 
     def send(
-        self, batcher: SendBatcher, conversation_id: uuid.UUID, body: str
+        self,
+        batcher: SendBatcher,
+        conversation_id: uuid.UUID,
+        body: str,
+        *,
+        hold: asyncio.Event | None = None,
     ) -> "asyncio.Future[str]":
+        """`hold`: the try waits for it once begun, inside its batch's transaction."""
+
         async def post(session: AsyncSession) -> conversations.Posted:
             self.sessions.setdefault(body, []).append(id(session))
+            if hold is not None:
+                await hold.wait()
             conversation = await access_conversation(
                 session, self.principal, conversation_id, for_write=True
             )
@@ -45,7 +55,7 @@ class _Sender:
         def acknowledge(posted: conversations.Posted, views: PublishedViews) -> str:
             return views.for_members[posted.message.id].body
 
-        return asyncio.ensure_future(batcher.send(conversation_id, post, acknowledge))
+        return batcher.submit(conversation_id, post, acknowledge)
 
 
 @pytest.fixture
@@ -108,9 +118,8 @@ async def test_a_sender_that_goes_away_does_not_cancel_the_others(
     conversation_id = world.a.conversation.id
     leaving = owner.send(batcher, conversation_id, "leaving")
     staying = [owner.send(batcher, conversation_id, f"staying {i}") for i in range(3)]
-    # One turn of the loop: every send is queued, and the writer has not started yet (it was
-    # scheduled after them). Then the first sender's socket closes.
-    await asyncio.sleep(0)
+    # Every send is queued, and the writer has not started yet. Then the first sender's
+    # socket closes.
     leaving.cancel()
 
     acks = await asyncio.gather(*staying)
@@ -131,38 +140,18 @@ async def test_a_conversation_is_written_by_one_writer_at_a_time_in_order(
     batcher = SendBatcher(runtime)
     batcher.max_writers = 4
     ours, other = world.a.conversation.id, await _second_conversation(client, world)
-    started: list[str] = []
     release_first = asyncio.Event()
 
-    def submit(
-        conversation_id: uuid.UUID, body: str, *, hold: bool = False
-    ) -> "asyncio.Future[str]":
-        async def post(session: AsyncSession) -> conversations.Posted:
-            started.append(body)
-            if hold:
-                await release_first.wait()
-            conversation = await access_conversation(
-                session, owner.principal, conversation_id, for_write=True
-            )
-            return await conversations.post_message(
-                session, owner.principal, conversation, body=body, client_message_id=body
-            )
-
-        def acknowledge(posted: conversations.Posted, views: PublishedViews) -> str:
-            return views.for_members[posted.message.id].body
-
-        return batcher.submit(conversation_id, post, acknowledge)
-
-    first = submit(ours, "first", hold=True)
+    first = owner.send(batcher, ours, "first", hold=release_first)
     await asyncio.sleep(0)  # the first writer takes it, and waits inside
-    second = submit(ours, "second")
-    elsewhere = submit(other, "elsewhere")
+    second = owner.send(batcher, ours, "second")
+    elsewhere = owner.send(batcher, other, "elsewhere")
     assert await elsewhere == "elsewhere"
     # Another writer wrote the other conversation; ours waits behind its first send.
-    assert started == ["first", "elsewhere"]
+    assert list(owner.sessions) == ["first", "elsewhere"]
     release_first.set()
     assert [await first, await second] == ["first", "second"]
-    assert started == ["first", "elsewhere", "second"]
+    assert list(owner.sessions) == ["first", "elsewhere", "second"]
     bodies = [m.body for m in await messages_of(runtime, ours)]
     assert bodies.index("first") < bodies.index("second")
 

@@ -80,11 +80,6 @@ class SendBatcher:
         # conversation's sends commit in the order they came (several writers on PostgreSQL).
         self._writing: set[uuid.UUID] = set()
 
-    async def send(self, conversation_id: uuid.UUID, post: Post, acknowledge: Acknowledge) -> str:
-        """Post one message in the next batch; returns its encoded ack once committed, or
-        raises what posting it alone raised."""
-        return await self.submit(conversation_id, post, acknowledge)
-
     def submit(
         self, conversation_id: uuid.UUID, post: Post, acknowledge: Acknowledge
     ) -> asyncio.Future[str]:
