@@ -31,10 +31,12 @@ from tests.fixtures.live import LiveServer, live_server
 from tests.fixtures.world import PASSWORD, World
 from tests.fixtures.world_cache import restored_world
 
-# How long a waiting assertion may take before the test fails; live updates must arrive within
-# LIVE_MS of the write that causes them.
+# How long a waiting assertion may take before the test fails. Live updates must arrive within
+# LIVE_MS of the write that causes them, with no reload: the dashboard never polls, so anything
+# that shows up in time came over the socket. The bound is loose because CI runs on a loaded
+# machine (1 s failed there once); how fast events arrive is measured in bench/, not here.
 WAIT_MS = 10_000
-LIVE_MS = 1_000
+LIVE_MS = 5_000
 SHOP = "https://shop.example"
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 # Every script run by hostile text sets this (the pages' init script makes it observable).

@@ -540,7 +540,9 @@ async def test_a_colleague_with_every_tab_closed_shows_as_away(env: Env) -> None
     watcher = await open_inbox(env, Role.owner)
     await open_conversation(watcher, visitor.conversation_id)
     colleague = await open_inbox(env, Role.supervisor)
-    await colleague.page.locator("[data-availability]").select_option("online")
+    async with colleague.page.expect_response("**/api/v1/me/availability") as saved:
+        await colleague.page.locator("[data-availability]").select_option("online")
+    assert (await saved.value).ok
     option = watcher.page.locator(
         f'[data-action="assignee"] option[value="{env.member_id(Role.supervisor)}"]'
     )
