@@ -41,6 +41,16 @@ def test_the_entry_imports_the_widget_from_the_current_version() -> None:
     assert entry().etag != assets()[ENTRY].etag
 
 
+async def test_head_answers_like_get_without_the_body(client: httpx.AsyncClient) -> None:
+    for path in ("/widget/v1/widget.js", f"/widget/v1/{widget_version()}/main.js"):
+        got = await client.get(path, headers={"Accept-Encoding": "gzip"})
+        head = await client.head(path, headers={"Accept-Encoding": "gzip"})
+
+        assert head.status_code == 200, path
+        for header in ("content-type", "content-encoding", "etag", "cache-control"):
+            assert head.headers[header] == got.headers[header], (path, header)
+
+
 async def test_the_entry_keeps_its_path_and_is_cached_for_minutes(
     client: httpx.AsyncClient,
 ) -> None:

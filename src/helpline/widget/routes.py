@@ -81,7 +81,8 @@ def _served(
     )
 
 
-@router.get("/widget/v1/{name}", include_in_schema=False)
+# HEAD too: uptime checkers and CDNs probe the script without downloading it.
+@router.api_route("/widget/v1/{name}", methods=["GET", "HEAD"], include_in_schema=False)
 async def widget_file(
     name: Annotated[str, PathParam(max_length=64)],
     accept_encoding: Annotated[str | None, Header()] = None,
@@ -94,7 +95,7 @@ async def widget_file(
     return _served(asset, SHORT_CACHE, accept_encoding, if_none_match)
 
 
-@router.get("/widget/v1/{version}/{name}", include_in_schema=False)
+@router.api_route("/widget/v1/{version}/{name}", methods=["GET", "HEAD"], include_in_schema=False)
 async def versioned_widget_file(
     version: Annotated[str, PathParam(max_length=32)],
     name: Annotated[str, PathParam(max_length=64)],

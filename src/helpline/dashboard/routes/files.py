@@ -13,7 +13,7 @@ from helpline.dashboard.templating import STATIC_PREFIX, assets
 router = APIRouter(include_in_schema=False)
 
 
-@router.get(STATIC_PREFIX + "/{version}/{name}")
+@router.api_route(STATIC_PREFIX + "/{version}/{name}", methods=["GET", "HEAD"])
 async def dashboard_file(
     version: Annotated[str, PathParam(max_length=32)],  # noqa: ARG001 (see below)
     name: Annotated[str, PathParam(max_length=64)],
