@@ -1,4 +1,5 @@
-"""Calibrate `knowledge.confidence.fused` on the tuning split (train only, issue 6):
+"""Calibrate `knowledge.confidence.fused` (and, with `--classifier`, `confidence.classified`
+for workspaces with a FAQ classifier) on the tuning split (train only, issue 6):
 
     .venv/bin/python -m bench.bot_eval --tune --holdout-offset 1 --features /tmp/f1.jsonl ...
     .venv/bin/python -m bench.bot_calibrate /tmp/f1.jsonl /tmp/f2.jsonl ...
@@ -18,12 +19,23 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from helpline.knowledge.confidence import CALIBRATED, Calibration, fused
+from helpline.knowledge.confidence import (
+    CALIBRATED,
+    CLASSIFIER_CALIBRATED,
+    Calibration,
+    ClassifierCalibration,
+    blended,
+    classified,
+    classifier_evidence,
+    fused,
+)
+
+AnyCalibration = Calibration | ClassifierCalibration
 
 
 @dataclass(frozen=True)
 class Outcome:
-    calibration: Calibration | None
+    calibration: AnyCalibration | None
     recall: float
     precision: float
     warranted: float
@@ -40,12 +52,15 @@ def load(paths: list[Path]) -> list[dict[str, object]]:
 
 
 def replay(
-    rows: list[dict[str, object]], calibration: Calibration | None, threshold: float
+    rows: list[dict[str, object]], calibration: AnyCalibration | None, threshold: float
 ) -> Outcome:
     """decide's rule with `calibration`; None: the confidence the features were written with."""
     handed_oos = handed_warranted = handed = oos = in_scope = right = top_right = 0
     for row in rows:
         passages: list[dict[str, object]] = row["passages"]  # type: ignore[assignment]  # JSON
+        if isinstance(calibration, ClassifierCalibration):
+            # Retrieval orders by the classifier's evidence: the replay re-orders the five.
+            passages = sorted(passages, key=lambda p: -_evidence(p, calibration))
         kept = [p for p in passages if _confidence(p, calibration) >= threshold]
         out_of_scope = bool(row["out_of_scope"])
         oos += out_of_scope
@@ -73,9 +88,30 @@ def replay(
     )
 
 
-def _confidence(passage: dict[str, object], calibration: Calibration | None) -> float:
+def _evidence(passage: dict[str, object], calibration: ClassifierCalibration) -> float:
+    probability, similarity = passage.get("probability"), passage["similarity"]
+    if probability is None:
+        return -1.0
+    return classifier_evidence(
+        float(probability),  # type: ignore[arg-type]  # JSON
+        None if similarity is None else float(similarity),  # type: ignore[arg-type]  # JSON
+        calibration,
+    )
+
+
+def _confidence(passage: dict[str, object], calibration: AnyCalibration | None) -> float:
     if calibration is None:
         return float(passage["confidence"])  # type: ignore[arg-type]  # JSON
+    if isinstance(calibration, ClassifierCalibration):
+        probability, similarity = passage.get("probability"), passage["similarity"]
+        if probability is None:
+            return float(passage["confidence"])  # type: ignore[arg-type]  # JSON: an article
+        ranking = classified(
+            float(probability),  # type: ignore[arg-type]  # JSON
+            None if similarity is None else float(similarity),  # type: ignore[arg-type]  # JSON
+            calibration,
+        )
+        return blended(ranking, _confidence(passage, CALIBRATED))
     similarity, margin = passage["similarity"], passage["margin"]
     return fused(
         float(passage["coverage"]),  # type: ignore[arg-type]  # JSON
@@ -83,6 +119,14 @@ def _confidence(passage: dict[str, object], calibration: Calibration | None) -> 
         None if margin is None else float(margin),  # type: ignore[arg-type]  # JSON
         calibration,
     )
+
+
+def classifier_candidates() -> list[ClassifierCalibration]:
+    grid = itertools.product(
+        [x / 100 for x in range(60, 181, 2)],  # the evidence at 0.5
+        [0.0, 0.5, 1.0, 1.5, 2.0],  # similarity weight
+    )
+    return [ClassifierCalibration(at_half=h, similarity_weight=w) for h, w in grid]
 
 
 def candidates() -> list[Calibration]:
@@ -110,6 +154,11 @@ def main(argv: list[str] | None = None) -> int:
         help="precision counts the hand-offs of in-scope questions whose best source is wrong",
     )
     parser.add_argument(
+        "--classifier",
+        action="store_true",
+        help="calibrate confidence.classified (features written with a classifier trained)",
+    )
+    parser.add_argument(
         "--curve",
         action="store_true",
         help="the shipped calibration at thresholds 0.05 to 0.95 instead of a sweep (a report, "
@@ -118,8 +167,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.curve:
         rows = load(args.features)
+        shipped: AnyCalibration = CLASSIFIER_CALIBRATED if args.classifier else CALIBRATED
         for step in range(1, 20):
-            outcome = replay(rows, CALIBRATED, step / 20)
+            outcome = replay(rows, shipped, step / 20)
             print(
                 f"threshold {step / 20:.2f}: recall {outcome.recall:.3f} precision "
                 f"{outcome.precision:.3f} warranted {outcome.warranted:.3f} "
@@ -130,7 +180,8 @@ def main(argv: list[str] | None = None) -> int:
     rows = [row for group in groups.values() for row in group]
     print(f"{len(rows)} questions, {sum(bool(r['out_of_scope']) for r in rows)} out of scope")
     print(f"as written: {replay(rows, None, args.threshold)}")
-    outcomes = [replay(rows, c, args.threshold) for c in candidates()]
+    grid: list[AnyCalibration] = [*(classifier_candidates() if args.classifier else candidates())]
+    outcomes = [replay(rows, c, args.threshold) for c in grid]
     good = [
         o for o in outcomes if (o.warranted if args.warranted else o.precision) >= args.precision
     ]

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from helpline.auth import service as auth
 from helpline.auth.repository import UserRepository
 from helpline.cli.common import load_settings, run_in_unit_of_work
+from helpline.cli.demo_help_centre import ensure_help_centre
 from helpline.cli.serve import serve
 from helpline.core import migrate
 from helpline.core.runtime import Runtime
@@ -62,6 +63,10 @@ async def _ensure_demo(
             )
         if await members.get_for_user(user.id) is None:
             await tenancy.add_member(session, None, workspace, user, login.role)
+    if await ensure_help_centre(session, workspace.id):
+        # The bot answers from the help centre it just got; set directly, like the origins
+        # below. Only then: a demo whose bot was switched off keeps it off.
+        workspace.settings = {**workspace.settings, "bot_enabled": True}
     return workspace
 
 
@@ -99,7 +104,8 @@ def demo(
     typer.echo("Logins:")
     for login in DEMO_LOGINS:
         typer.echo(f"  {login.role.value:<6} {login.email:<28} {login.password}")
-    typer.echo(f"\nAPI docs: {base}/api/docs   Health: {base}/api/v1/health\n")
+    typer.echo(f"\nAPI docs: {base}/api/docs   Health: {base}/api/v1/health")
+    typer.echo(f"Help centre: {base}/help/{workspace.slug}/\n")
     if page_url is not None:
         script_url = settings.public_url.rstrip("/") + SCRIPT_PATH
         start_demo_page(settings.host, page_port, snippet_tag(script_url, workspace.public_key))

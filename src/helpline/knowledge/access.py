@@ -1,4 +1,5 @@
-"""FAQ and article ids from clients become objects only here, inside the caller's workspace."""
+"""FAQ, article and collection ids from clients become objects only here, inside the caller's
+workspace."""
 
 import uuid
 
@@ -6,8 +7,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpline.auth.principals import WorkspacePrincipal
 from helpline.core.errors import NotFound
-from helpline.knowledge.models import Article, FaqEntry
-from helpline.knowledge.repository import ArticleRepository, FaqRepository
+from helpline.knowledge.models import Article, Collection, FaqEntry
+from helpline.knowledge.repository import ArticleRepository, CollectionRepository, FaqRepository
 
 
 async def access_faq(
@@ -28,3 +29,14 @@ async def access_article(
     if article is None:
         raise NotFound("Article not found.")
     return article
+
+
+async def access_collection(
+    session: AsyncSession, principal: WorkspacePrincipal, collection_id: uuid.UUID
+) -> Collection:
+    """The collection, or NotFound whether it is missing or another workspace's."""
+    repository = CollectionRepository(session, workspace_id=principal.workspace_id)
+    collection = await repository.get(collection_id)
+    if collection is None:
+        raise NotFound("Collection not found.")
+    return collection

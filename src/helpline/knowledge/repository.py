@@ -11,7 +11,15 @@ from sqlalchemy.orm import defer
 from helpline.core.pagination import PageParams, paginate
 from helpline.core.repository import TenantRepository
 from helpline.knowledge import fulltext
-from helpline.knowledge.models import Article, ArticleStatus, FaqEntry, KnowledgeChunk
+from helpline.knowledge.models import (
+    Article,
+    ArticleFeedback,
+    ArticleStatus,
+    Collection,
+    FaqEntry,
+    KnowledgeChunk,
+    SourceKind,
+)
 from helpline.knowledge.vectors import Fingerprint, VectorRow
 
 
@@ -32,6 +40,9 @@ class ChunkStatistics:
     mean_length: float
     # The vectors of the model asked for (knowledge.vectors).
     vectors: Fingerprint
+    # How many of the chunks are articles' (retrieval skips full-text when the FAQ
+    # classifier ranks the FAQ entries and there are none).
+    article_chunks: int = 0
 
 
 class FaqRepository(TenantRepository[FaqEntry]):
@@ -42,24 +53,134 @@ class FaqRepository(TenantRepository[FaqEntry]):
             self.session, self.base_statement(), id_column=FaqEntry.id, params=params
         )
 
+    async def newest_asking(
+        self, q: str | None, params: PageParams
+    ) -> tuple[Sequence[FaqEntry], str | None]:
+        """Entries whose question contains `q` (any case; all without it), newest first."""
+        statement = self.base_statement()
+        if q:
+            statement = statement.where(FaqEntry.question.icontains(q, autoescape=True))
+        return await paginate(
+            self.session, statement, id_column=FaqEntry.id, params=params, newest_first=True
+        )
+
     async def published_by_ids(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, FaqEntry]:
         statement = self.base_statement().where(FaqEntry.id.in_(ids), FaqEntry.published)
         return {faq.id: faq for faq in await self.session.scalars(statement)}
 
 
+class CollectionRepository(TenantRepository[Collection]):
+    model = Collection
+
+    async def page(self, params: PageParams) -> tuple[Sequence[Collection], str | None]:
+        return await paginate(
+            self.session, self.base_statement(), id_column=Collection.id, params=params
+        )
+
+    async def get_by_slug(self, slug: str) -> Collection | None:
+        statement = self.base_statement().where(Collection.slug == slug)
+        return (await self.session.scalars(statement)).first()
+
+    async def slugs_from(self, base: str) -> set[str]:
+        """The slugs taken among `base`, `base-2`, `base-3`, ..."""
+        return await _slugs_from(self.session, self.workspace_id, Collection, base)
+
+    async def in_order(self) -> Sequence[Collection]:
+        """Every collection, as the help centre lists them: by position, then name."""
+        statement = self.base_statement().order_by(
+            Collection.position, Collection.name, Collection.id
+        )
+        return (await self.session.scalars(statement)).all()
+
+
 class ArticleRepository(TenantRepository[Article]):
     model = Article
+
+    async def counts_by_collection(self) -> dict[uuid.UUID, int]:
+        """How many articles (drafts included) each collection holds."""
+        statement = (
+            select(Article.collection_id, func.count(Article.id))
+            .where(Article.workspace_id == self.workspace_id, Article.collection_id.is_not(None))
+            .group_by(Article.collection_id)
+        )
+        rows = await self.session.execute(statement)
+        return {collection_id: int(count) for collection_id, count in rows if collection_id}
 
     async def page(self, params: PageParams) -> tuple[Sequence[Article], str | None]:
         return await paginate(
             self.session, self.base_statement(), id_column=Article.id, params=params
         )
 
+    async def newest_titled(
+        self, q: str | None, params: PageParams
+    ) -> tuple[Sequence[Article], str | None]:
+        """Articles whose title contains `q` (any case; all without it), newest first."""
+        statement = self.base_statement()
+        if q:
+            statement = statement.where(Article.title.icontains(q, autoescape=True))
+        return await paginate(
+            self.session, statement, id_column=Article.id, params=params, newest_first=True
+        )
+
+    async def get_by_slug(self, slug: str) -> Article | None:
+        statement = self.base_statement().where(Article.slug == slug)
+        return (await self.session.scalars(statement)).first()
+
+    async def slugs_from(self, base: str) -> set[str]:
+        """The slugs taken among `base`, `base-2`, `base-3`, ..."""
+        return await _slugs_from(self.session, self.workspace_id, Article, base)
+
+    async def published(self, *, collection_id: uuid.UUID | None = None) -> Sequence[Article]:
+        """Published articles by title (of one collection when `collection_id` is given)."""
+        statement = self.base_statement().where(Article.status == ArticleStatus.published)
+        if collection_id is not None:
+            statement = statement.where(Article.collection_id == collection_id)
+        statement = statement.order_by(Article.title, Article.id)
+        return (await self.session.scalars(statement)).all()
+
     async def published_by_ids(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Article]:
         statement = self.base_statement().where(
             Article.id.in_(ids), Article.status == ArticleStatus.published
         )
         return {article.id: article for article in await self.session.scalars(statement)}
+
+
+class FeedbackRepository(TenantRepository[ArticleFeedback]):
+    model = ArticleFeedback
+
+    async def counts(self, article_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, tuple[int, int]]:
+        """(helpful, unhelpful) answers per article; articles with none are left out."""
+        if not article_ids:
+            return {}
+        statement = (
+            select(
+                ArticleFeedback.article_id,
+                func.count(case((ArticleFeedback.helpful, 1))),
+                func.count(case((~ArticleFeedback.helpful, 1))),
+            )
+            .where(
+                ArticleFeedback.workspace_id == self.workspace_id,
+                ArticleFeedback.article_id.in_(article_ids),
+            )
+            .group_by(ArticleFeedback.article_id)
+        )
+        return {
+            article_id: (int(yes), int(no))
+            for article_id, yes, no in await self.session.execute(statement)
+        }
+
+
+async def _slugs_from(
+    session: AsyncSession,
+    workspace_id: uuid.UUID,
+    model: type[Article] | type[Collection],
+    base: str,
+) -> set[str]:
+    # A slug has no LIKE wildcard (only a-z, 0-9 and "-"), so `base` needs no escaping.
+    statement = select(model.slug).where(
+        model.workspace_id == workspace_id, or_(model.slug == base, model.slug.like(f"{base}-%"))
+    )
+    return set(await session.scalars(statement))
 
 
 # Retrieval reads many chunks for their terms and text; their vectors (1.5 KB each) come from
@@ -98,19 +219,26 @@ class ChunkRepository(TenantRepository[KnowledgeChunk]):
             # Text, because PostgreSQL has no max(uuid).
             func.max(case((of_model, cast(KnowledgeChunk.id, String)))),
             func.coalesce(func.sum(case((of_model, KnowledgeChunk.term_count), else_=0)), 0),
+            func.count(case((KnowledgeChunk.source_kind == SourceKind.article, 1))),
         ]
         statement = select(*columns).where(KnowledgeChunk.workspace_id == self.workspace_id)
         row = (await self.session.execute(statement)).one()
         newest = uuid.UUID(str(row[3])) if row[3] else None
         return ChunkStatistics(
-            int(row[0]), float(row[1]), Fingerprint(int(row[2]), newest, int(row[4]))
+            int(row[0]),
+            float(row[1]),
+            Fingerprint(int(row[2]), newest, int(row[4])),
+            article_chunks=int(row[5]),
         )
 
-    async def containing_any(self, terms: Sequence[str]) -> list[ChunkTerms]:
+    async def containing_any(
+        self, terms: Sequence[str], *, articles_only: bool = False
+    ) -> list[ChunkTerms]:
         """Every chunk of the workspace that contains one of `terms`, found by the full-text
         index (so BM25's document frequencies can be counted from them exactly). Columns,
         not objects: a common term finds thousands of chunks, and building ORM objects for
-        them cost more than everything else in a search."""
+        them cost more than everything else in a search. `articles_only`: when the FAQ
+        classifier ranks the FAQ entries (retrieval)."""
         condition = fulltext.for_session(self.session).matches_any(self.workspace_id, terms)
         statement = select(
             KnowledgeChunk.id,
@@ -119,6 +247,8 @@ class ChunkRepository(TenantRepository[KnowledgeChunk]):
             KnowledgeChunk.terms,
             KnowledgeChunk.term_count,
         ).where(KnowledgeChunk.workspace_id == self.workspace_id, condition)
+        if articles_only:
+            statement = statement.where(KnowledgeChunk.source_kind == SourceKind.article)
         return [
             ChunkTerms(chunk_id, source_id, bool(is_faq), text, n)
             for chunk_id, source_id, is_faq, text, n in await self.session.execute(statement)

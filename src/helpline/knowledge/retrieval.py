@@ -15,6 +15,14 @@ full-text alone, the IDF-weighted share of the question's terms the source cover
 coverage: for a FAQ entry, its question and phrasings together; for an article, its best
 chunk); fused, `confidence.fused` of the coverage, the similarity and its margin over the
 next source, calibrated for hand-off. `Passage.score` orders the passages of one search only.
+
+When the workspace has a FAQ classifier trained on its current chunks (knowledge.classifier,
+trained by the knowledge.train_classifier job), its probability for each FAQ entry, given the
+question's embedding, replaces full-text for FAQ entries: they are ranked and scored by
+`confidence.classified(probability, similarity)` (their confidence: its mean with the fused
+one, `confidence.blended`), full-text searches the articles only (and not at all in a
+workspace without articles), and the sources are ordered by `classified` for FAQ entries and
+by confidence for articles.
 """
 
 import math
@@ -26,11 +34,12 @@ from typing import Final, Protocol
 
 import numpy as np
 import structlog
+from numpy.typing import NDArray
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from helpline.knowledge import confidence, vectors
+from helpline.knowledge import classifier_store, confidence, vectors
 from helpline.knowledge.chunking import terms
-from helpline.knowledge.embeddings import Embedder, EmbeddingError
+from helpline.knowledge.embeddings import Embedder, EmbeddingError, Vector
 from helpline.knowledge.models import SourceKind
 from helpline.knowledge.repository import (
     ArticleRepository,
@@ -50,6 +59,8 @@ DEFAULT_K: Final = 5
 RRF_K: Final = 60
 # How many of each list's best sources are fused.
 SEMANTIC_CANDIDATES: Final = 50
+# The classifier's most probable FAQ entries added to the candidates (when not already in).
+CLASSIFIER_CANDIDATES: Final = 5
 
 log = structlog.get_logger(__name__)
 
@@ -72,6 +83,9 @@ class Passage:
     coverage: float = 0.0
     similarity: float | None = None
     margin: float | None = None
+    # The workspace's FAQ classifier's probability for this entry (knowledge.classifier),
+    # when it has a classifier trained on its current chunks; None otherwise.
+    probability: float | None = None
 
 
 class Retriever(Protocol):
@@ -90,6 +104,7 @@ class _Hit:
     coverage: float = 0.0
     similarity: float | None = None
     margin: float | None = None
+    probability: float | None = None
 
 
 async def search(
@@ -108,16 +123,23 @@ async def search(
         return []
     chunks = ChunkRepository(session, workspace_id=workspace_id)
     statistics = await chunks.statistics(embedder.name if embedder is not None else "")
-    lexical = await _lexical(chunks, query_terms, statistics)
-    semantic = (
+    semantic, probabilities = (
         await _semantic(chunks, query, embedder, statistics.vectors)
         if embedder is not None and statistics.vectors.count
-        else []
+        else ([], {})
     )
+    # With a classifier the FAQ entries are ranked and scored without full-text, whose
+    # candidates (thousands of FAQ phrasings for a common word) were most of a search's time.
+    if not probabilities:
+        lexical = await _lexical(chunks, query_terms, statistics)
+    elif statistics.article_chunks:
+        lexical = await _lexical(chunks, query_terms, statistics, articles_only=True)
+    else:
+        lexical = []
     if not semantic:
         ranked = sorted(lexical, key=_order)
         return await _passages(session, chunks, ranked[:k])
-    return await _passages(session, chunks, _fuse(lexical, semantic)[:k])
+    return await _passages(session, chunks, _fuse(lexical, semantic, probabilities)[:k])
 
 
 def _order(hit: _Hit) -> tuple[float, float, str]:
@@ -125,13 +147,19 @@ def _order(hit: _Hit) -> tuple[float, float, str]:
 
 
 async def _lexical(
-    chunks: ChunkRepository, query_terms: list[str], statistics: ChunkStatistics
+    chunks: ChunkRepository,
+    query_terms: list[str],
+    statistics: ChunkStatistics,
+    *,
+    articles_only: bool = False,
 ) -> list[_Hit]:
-    """BM25 over the chunks the full-text index finds, one hit per source (its best chunk)."""
+    """BM25 over the chunks the full-text index finds, one hit per source (its best chunk).
+    `articles_only`: the articles' chunks (their document frequencies then count only
+    articles, against the workspace's chunk count: a small bias toward rarer terms)."""
     total, mean_length = statistics.total, statistics.mean_length
     if total == 0:
         return []
-    candidates = await chunks.containing_any(query_terms)
+    candidates = await chunks.containing_any(query_terms, articles_only=articles_only)
     # Every chunk that contains a query term is a candidate, so the document frequencies
     # counted over the candidates are the workspace's.
     found = [(chunk, _frequencies(chunk.terms, query_terms)) for chunk in candidates]
@@ -170,18 +198,21 @@ class _Near:
 
 async def _semantic(
     chunks: ChunkRepository, query: str, embedder: Embedder, fingerprint: vectors.Fingerprint
-) -> list[_Near]:
+) -> tuple[list[_Near], dict[uuid.UUID, float]]:
     """The SEMANTIC_CANDIDATES sources nearest the question by cosine similarity (of their
-    best chunk), best first. The workspace's matrix comes from the process's cache
-    (knowledge.vectors), reloaded when its fingerprint changed."""
+    best chunk), best first, then the classifier's CLASSIFIER_CANDIDATES most probable FAQ
+    entries not among them; and the classifier's probability of each FAQ entry (empty when
+    the workspace has no classifier trained on its current chunks). The workspace's matrix
+    and classifier come from the process's caches (knowledge.vectors,
+    knowledge.classifier_store), reloaded when the fingerprint changed."""
     try:
         [question] = await embedder.embed([query])
     except EmbeddingError as exc:
         log.warning("retrieval_embedding_failed", error=str(exc))
-        return []
+        return [], {}
     loaded = await _matrix(chunks, embedder.name, fingerprint, dimension=question.shape[0])
     if not loaded.source_ids:
-        return []
+        return [], {}
     # einsum's own loop, not BLAS: OpenBLAS would start a thread per core for this product
     # (about 1 ms of work), and its threads spin after it, taking the two cores from the
     # database and the rest of the search (p50 +40 ms on this machine).
@@ -199,7 +230,47 @@ async def _semantic(
         similarity = float(per_source[index])
         margin = similarity - (runner_up if similarity >= best else best)
         near.append(_Near(loaded.chunk_ids[row], loaded.source_ids[index], similarity, margin))
-    return near
+    probabilities = await _classify(chunks, embedder.name, fingerprint, question)
+    if probabilities:
+        near.extend(_most_probable(loaded, similarities, probabilities, near))
+    return near, probabilities
+
+
+async def _classify(
+    chunks: ChunkRepository, model: str, fingerprint: vectors.Fingerprint, question: Vector
+) -> dict[uuid.UUID, float]:
+    found = await classifier_store.for_search(
+        chunks.session, chunks.workspace_id, model, fingerprint
+    )
+    if found is None or found.model.weights.shape[0] != question.shape[0]:
+        return {}
+    return found.probabilities(question)
+
+
+def _most_probable(
+    loaded: vectors.VectorMatrix,
+    similarities: NDArray[np.float32],
+    probabilities: dict[uuid.UUID, float],
+    near: list[_Near],
+) -> list[_Near]:
+    """The classifier's most probable entries that are not among the nearest, with their
+    best chunk (rare: an entry the classifier picks is almost always near too)."""
+    seen = {n.source for n in near}
+    best = sorted(probabilities, key=lambda source: -probabilities[source])
+    missing = [s for s in best[:CLASSIFIER_CANDIDATES] if s not in seen]
+    if not missing:
+        return []
+    position = {source: index for index, source in enumerate(loaded.source_ids)}
+    added: list[_Near] = []
+    for source in missing:
+        if (index := position.get(source)) is None:
+            continue
+        start, end = int(loaded.starts[index]), int(loaded.starts[index + 1])
+        row = start + int(np.argmax(similarities[start:end]))
+        similarity = float(similarities[row])
+        margin = similarity - float(near[0].similarity) if near else 0.0
+        added.append(_Near(loaded.chunk_ids[row], source, similarity, margin))
+    return added
 
 
 async def _matrix(
@@ -215,11 +286,16 @@ async def _matrix(
     return loaded
 
 
-def _fuse(lexical: list[_Hit], semantic: list[_Near]) -> list[_Hit]:
+def _fuse(
+    lexical: list[_Hit], semantic: list[_Near], probabilities: dict[uuid.UUID, float]
+) -> list[_Hit]:
     """Reciprocal rank fusion: each source scores the sum of 1 / (RRF_K + rank) over the
     lists it is in. Its confidence is `confidence.fused` of its lexical coverage and its
     similarity (knowledge.confidence: calibrated so that a question the knowledge base does
-    not cover is handed off)."""
+    not cover is handed off). With a classifier (`probabilities`), FAQ entries are ranked
+    by their probability and similarity (`confidence.classified`) and their confidence blends
+    it with the fused one: the classifier tells FAQ entries apart better than either list
+    (docs/benchmarks.md, Bot)."""
     score: dict[uuid.UUID, float] = {}
     hits: dict[uuid.UUID, _Hit] = {}
     for rank, hit in enumerate(sorted(lexical, key=_order)[:SEMANTIC_CANDIDATES], start=1):
@@ -237,7 +313,29 @@ def _fuse(lexical: list[_Hit], semantic: list[_Near]) -> list[_Hit]:
         )
         for source, hit in hits.items()
     ]
-    return sorted(fused, key=_order)
+    if not probabilities:
+        return sorted(fused, key=_order)
+    ranked = [_classified(hit, probabilities) for hit in fused]
+    ranked.sort(key=lambda pair: (-pair[1], -pair[0].score, str(pair[0].chunk_id)))
+    return [hit for hit, _ in ranked]
+
+
+def _classified(hit: _Hit, probabilities: dict[uuid.UUID, float]) -> tuple[_Hit, float]:
+    """The hit with a FAQ entry's classifier evidence, and what it is ranked by: for a FAQ
+    entry `confidence.classified` (ranking by the blend would cost accuracy: 0.927 → 0.924
+    on the tuning split), for an article its confidence."""
+    probability = probabilities.get(hit.source)
+    if probability is None:  # an article
+        return hit, hit.confidence
+    ranking = confidence.classified(probability, hit.similarity)
+    evidence = confidence.classifier_evidence(probability, hit.similarity)
+    scored = replace(
+        hit,
+        score=round(evidence, 6),
+        confidence=confidence.blended(ranking, hit.confidence),
+        probability=round(probability, 6),
+    )
+    return scored, ranking
 
 
 def _frequencies(chunk_terms: str, query_terms: list[str]) -> dict[str, int]:
@@ -268,16 +366,30 @@ async def _passages(
     """The hits' sources as passages; a source unpublished since is left out."""
     loaded = {chunk.id: chunk for chunk in await chunks.by_ids([h.chunk_id for h in hits])}
     workspace_id = chunks.workspace_id
-    faqs = await FaqRepository(session, workspace_id=workspace_id).published_by_ids(
-        [c.faq_id for c in loaded.values() if c.faq_id is not None]
+    faq_ids = [c.faq_id for c in loaded.values() if c.faq_id is not None]
+    article_ids = [c.article_id for c in loaded.values() if c.article_id is not None]
+    # A statement less per search when the passages are of one kind (a FAQ-only workspace).
+    faqs = (
+        await FaqRepository(session, workspace_id=workspace_id).published_by_ids(faq_ids)
+        if faq_ids
+        else {}
     )
-    articles = await ArticleRepository(session, workspace_id=workspace_id).published_by_ids(
-        [c.article_id for c in loaded.values() if c.article_id is not None]
+    articles = (
+        await ArticleRepository(session, workspace_id=workspace_id).published_by_ids(article_ids)
+        if article_ids
+        else {}
     )
     passages: list[Passage] = []
     for hit in hits:
         chunk = loaded.get(hit.chunk_id)
-        evidence = (hit.score, hit.confidence, hit.coverage, hit.similarity, hit.margin)
+        evidence = (
+            hit.score,
+            hit.confidence,
+            hit.coverage,
+            hit.similarity,
+            hit.margin,
+            hit.probability,
+        )
         if chunk is None:
             continue
         if chunk.faq_id is not None and chunk.faq_id in faqs:

@@ -8,6 +8,7 @@ from pydantic import ConfigDict, Field
 
 from helpline.core.schemas import InputSchema, Schema, TimestampedSchema
 from helpline.knowledge.models import ArticleStatus, SourceKind
+from helpline.knowledge.slugs import MAX_SLUG_CHARS, SLUG_PATTERN
 
 MAX_QUESTION_CHARS = 500
 MAX_ANSWER_CHARS = 10_000
@@ -23,6 +24,58 @@ Tags = Annotated[list[Annotated[str, Field(min_length=1, max_length=50)]], Field
 Title = Annotated[str, Field(min_length=1, max_length=300)]
 Body = Annotated[str, Field(max_length=MAX_ARTICLE_CHARS)]
 Locale = Annotated[str, Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")]
+Slug = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=MAX_SLUG_CHARS,
+        pattern=SLUG_PATTERN,
+        description="Lower-case letters a-z and digits, in words joined by single hyphens.",
+    ),
+]
+CollectionName = Annotated[str, Field(min_length=1, max_length=120)]
+Description = Annotated[str, Field(max_length=2000)]
+Position = Annotated[int, Field(ge=0, le=1_000_000)]
+
+
+class CollectionCreate(InputSchema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Shipping and delivery",
+                    "description": "Where your parcel is, and when it arrives.",
+                    "position": 1,
+                }
+            ]
+        }
+    )
+
+    name: CollectionName
+    # Derived from the name when not sent ("Shipping and delivery" → shipping-and-delivery).
+    slug: Slug | None = None
+    description: Description = ""
+    position: Position = 0
+    locale: Locale = "en"
+
+
+class CollectionUpdate(InputSchema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"position": 2}]})
+
+    name: CollectionName | None = None
+    slug: Slug | None = None
+    description: Description | None = None
+    position: Position | None = None
+    locale: Locale | None = None
+
+
+class CollectionRead(TimestampedSchema):
+    name: str
+    slug: str
+    description: str
+    position: int
+    locale: str
+    updated_at: datetime
 
 
 class FaqCreate(InputSchema):
@@ -82,6 +135,10 @@ class ArticleCreate(InputSchema):
     body: Body = ""
     status: ArticleStatus = ArticleStatus.draft
     locale: Locale = "en"
+    collection_id: uuid.UUID | None = None
+    # Derived from the title when not sent; it then stays when the title changes, so that
+    # published links keep working.
+    slug: Slug | None = None
 
 
 class ArticleUpdate(InputSchema):
@@ -91,6 +148,9 @@ class ArticleUpdate(InputSchema):
     body: Body | None = None
     status: ArticleStatus | None = None
     locale: Locale | None = None
+    # null takes the article out of its collection.
+    collection_id: uuid.UUID | None = None
+    slug: Slug | None = None
 
 
 class ArticleRead(TimestampedSchema):
@@ -98,6 +158,11 @@ class ArticleRead(TimestampedSchema):
     body: str
     status: ArticleStatus
     locale: str
+    collection_id: uuid.UUID | None
+    slug: str
+    # Help-centre readers' answers to "Was this helpful?".
+    helpful_count: int = 0
+    unhelpful_count: int = 0
     updated_at: datetime
 
 

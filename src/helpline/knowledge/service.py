@@ -11,9 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpline.audit import service as audit
 from helpline.auth.principals import WorkspacePrincipal
+from helpline.core.errors import Unprocessable
 from helpline.core.ids import new_id
 from helpline.core.pagination import PageParams
-from helpline.knowledge import chunking, indexing
+from helpline.knowledge import addresses, chunking, classifier_training, indexing
 from helpline.knowledge.models import (
     Article,
     ArticleStatus,
@@ -21,7 +22,16 @@ from helpline.knowledge.models import (
     KnowledgeChunk,
     SourceKind,
 )
-from helpline.knowledge.repository import ArticleRepository, ChunkRepository, FaqRepository
+from helpline.knowledge.repository import (
+    ArticleRepository,
+    ChunkRepository,
+    CollectionRepository,
+    FaqRepository,
+)
+
+
+class UnknownCollection(Unprocessable):
+    default_detail = "The collection does not exist in this workspace."
 
 
 async def list_faqs(
@@ -69,7 +79,7 @@ async def create_faq(
 
 async def update_faq(
     session: AsyncSession,
-    principal: WorkspacePrincipal,
+    principal: WorkspacePrincipal | None,
     faq: FaqEntry,
     *,
     changes: dict[str, Any],
@@ -85,6 +95,8 @@ async def update_faq(
 async def delete_faq(session: AsyncSession, principal: WorkspacePrincipal, faq: FaqEntry) -> None:
     chunks = ChunkRepository(session, workspace_id=faq.workspace_id)
     await chunks.remove_for(faq_id=faq.id, article_id=None)
+    # No chunk is added, so no embedding job runs to request it (classifier_training).
+    await classifier_training.request_training(session, faq.workspace_id)
     _audit(session, principal, faq.workspace_id, "knowledge.faq_deleted", faq.id)
     await session.delete(faq)
     await session.flush()
@@ -99,7 +111,17 @@ async def create_article(
     body: str,
     status: ArticleStatus,
     locale: str,
+    collection_id: uuid.UUID | None = None,
+    slug: str | None = None,
 ) -> Article:
+    """The slug is made from the title when not given (SlugTaken when a given one is used);
+    UnknownCollection when `collection_id` is not one of the workspace's collections."""
+    articles = ArticleRepository(session, workspace_id=workspace_id)
+    await _require_collection(session, workspace_id, collection_id)
+    if slug is None:
+        slug = await addresses.derived_slug(articles, title)
+    else:
+        await addresses.require_free(articles, slug, None)
     article = Article(
         id=new_id(),
         workspace_id=workspace_id,
@@ -107,9 +129,10 @@ async def create_article(
         body=body,
         status=status,
         locale=locale,
+        collection_id=collection_id,
+        slug=slug,
     )
-    session.add(article)
-    await session.flush()
+    await addresses.save(session, article, new=True)
     await _reindex_article(session, article)
     _audit(session, principal, article.workspace_id, "knowledge.article_created", article.id)
     return article
@@ -117,17 +140,37 @@ async def create_article(
 
 async def update_article(
     session: AsyncSession,
-    principal: WorkspacePrincipal,
+    principal: WorkspacePrincipal | None,
     article: Article,
     *,
     changes: dict[str, Any],
 ) -> Article:
+    """A new title keeps the slug (links stay valid); only a slug sent changes it.
+    `collection_id` None takes the article out of its collection."""
+    if changes.get("collection_id") is not None:
+        await _require_collection(session, article.workspace_id, changes["collection_id"])
+    if changes.get("slug") is not None and changes["slug"] != article.slug:
+        articles = ArticleRepository(session, workspace_id=article.workspace_id)
+        await addresses.require_free(articles, changes["slug"], article)
     for name, value in changes.items():
         setattr(article, name, value)
-    await session.flush()
+    await addresses.save(session, article, new=False)
     await _reindex_article(session, article)
     _audit(session, principal, article.workspace_id, "knowledge.article_updated", article.id)
     return article
+
+
+async def _require_collection(
+    session: AsyncSession, workspace_id: uuid.UUID, collection_id: uuid.UUID | None
+) -> None:
+    if collection_id is None:
+        return
+    collections = CollectionRepository(session, workspace_id=workspace_id)
+    if await collections.get(collection_id) is None:
+        raise UnknownCollection(
+            f"There is no collection {collection_id} in this workspace: create it first "
+            "(POST /api/v1/knowledge/collections), or send collection_id null."
+        )
 
 
 async def delete_article(
@@ -147,6 +190,9 @@ async def _reindex_faq(session: AsyncSession, faq: FaqEntry) -> None:
         texts = chunking.faq_chunks(faq.question, [str(p) for p in faq.phrasings])
         await chunks.add_all(_chunks(faq, SourceKind.faq, texts))
         await indexing.request_indexing(session, faq.workspace_id)
+    else:
+        # Unpublished: its chunks are gone and no embedding job runs to request this.
+        await classifier_training.request_training(session, faq.workspace_id)
     await session.flush()
 
 
