@@ -164,7 +164,9 @@ class TestVisibility:
                 "client_message_id",
                 "created_at",
                 "attachments",
+                "citations",
             }
+            assert message["citations"] == []
         view = await client.get(widget_url(conversation), headers=world.a.visitor_headers)
         assert view.json()["status"] == "resolved"
         assert view.json()["agent_assigned"] is True

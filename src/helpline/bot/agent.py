@@ -8,7 +8,7 @@ its citations only ever point at the sources retrieval gave it. While the model 
 answer streams to the conversation's watchers (streaming.py), through the same `inert()`.
 """
 
-import re
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -17,44 +17,37 @@ from typing import Any, Final
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from helpline.bot import fallback, rules
+from helpline.bot.escalation import asks_for_human as asks_for_human  # re-exported, as before
 from helpline.bot.llm import Draft, LLMClient, LLMError
+from helpline.bot.reasons import HandoffReason as HandoffReason  # re-exported, as before
+from helpline.bot.settings import BotAction
 from helpline.bot.streaming import AnswerStream
 from helpline.bot.text import inert as inert  # re-exported: callers know agent.inert
 from helpline.conversations import service as conversations
 from helpline.conversations.models import Conversation, Message, Owner
 from helpline.conversations.schemas import MAX_BODY_CHARS
 from helpline.core import metrics
+from helpline.helpcentre import service as helpcentre
 from helpline.knowledge import retrieval
 from helpline.knowledge.embeddings import Embedder
+from helpline.knowledge.models import SourceKind
 from helpline.knowledge.retrieval import Passage
 from helpline.tenancy.schemas import WorkspaceSettings
 
 log = structlog.get_logger(__name__)
 
 MAX_SOURCES: Final = 3
-# Words that ask for a person. Matched on whole words, case-insensitively.
-_HUMAN_REQUEST: Final = re.compile(
-    r"\b(human|humans|person|real people|agent|operator|representative|somebody|someone|"
-    r"customer service|support team|staff)\b",
-    re.IGNORECASE,
-)
-_TALK: Final = re.compile(r"\b(talk|speak|chat|connect|transfer|put me through|call)\b", re.I)
 
 
 class Outcome(StrEnum):
     answered = "answered"
     handed_off = "handed_off"
+    # A rule wanted a person but none could take over: the bot said so (its fallback), or
+    # took the visitor's email address after saying it.
+    fell_back = "fell_back"
     # Nothing to do: the bot no longer owns the conversation, or already answered.
     skipped = "skipped"
-
-
-class HandoffReason(StrEnum):
-    asked_for_human = "asked_for_human"
-    low_confidence = "low_confidence"
-    not_supported = "not_supported"
-    llm_failed = "llm_failed"
-    # The workspace switched its bot off while it still owned the conversation.
-    bot_disabled = "bot_disabled"
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,15 +55,6 @@ class Turn:
     outcome: Outcome
     reason: HandoffReason | None = None
     message: Message | None = None
-
-
-def asks_for_human(text: str) -> bool:
-    """'Can I talk to a human?', 'agent please', 'connect me with someone'."""
-    words = text.split()
-    if _HUMAN_REQUEST.search(text) is None:
-        return False
-    # A short message naming a person is a request on its own ("human please", "agent").
-    return len(words) <= 4 or _TALK.search(text) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +66,13 @@ class Decision:
     sources: tuple[Passage, ...] = ()
     handoff: HandoffReason | None = None
     skip: bool = False
+    # Whether a person can take over now (an allowed action, within business hours); when
+    # not, a hand-off becomes the bot's fallback message.
+    may_hand_off: bool = True
+    outside_hours: bool = False
+    # The visitor's email address, given after the bot's fallback asked for it (`handoff`
+    # is then that fallback's reason).
+    email: str | None = None
     # Filled by compose(): the answer to post, and what it cites.
     text: str = ""
     citations: tuple[dict[str, Any], ...] = ()
@@ -95,14 +86,24 @@ async def decide(
     config: WorkspaceSettings,
     embedder: Embedder | None = None,
 ) -> Decision:
-    """Read-only: is the bot still in charge, does the visitor ask for a person, and which
-    sources are relevant enough (retrieval, in the conversation's own workspace)."""
+    """Read-only: is the bot still in charge, does an escalation rule of the workspace's
+    bot settings fire, and which sources are relevant enough (retrieval, in the
+    conversation's own workspace)."""
     if conversation.owner != Owner.bot:
         return Decision(skip=True)
     if not config.bot_enabled:
         return Decision(handoff=HandoffReason.bot_disabled)
-    if asks_for_human(message.body):
-        return Decision(handoff=HandoffReason.asked_for_human)
+    found = await rules.situation(session, conversation, message, config)
+    base = Decision(
+        may_hand_off=rules.may_hand_off(config, found), outside_hours=not found.open_now
+    )
+    if found.awaiting_email is not None and config.bot.allows(BotAction.capture_email):
+        email = rules.email_in(message.body)
+        if email is not None:
+            return replace(base, handoff=found.awaiting_email, email=email)
+    reason = rules.escalation_reason(message.body, found, config)
+    if reason is not None:
+        return replace(base, handoff=reason)
     passages = await retrieval.search(
         session, conversation.workspace_id, message.body, k=5, embedder=embedder
     )
@@ -110,8 +111,8 @@ async def decide(
     sources = tuple(p for p in passages if p.confidence >= threshold)[:MAX_SOURCES]
     best = passages[0].confidence if passages else 0.0
     if not sources:
-        return Decision(confidence=best, handoff=HandoffReason.low_confidence)
-    return Decision(confidence=best, sources=sources)
+        return replace(base, confidence=best, handoff=HandoffReason.low_confidence)
+    return replace(base, confidence=best, sources=sources)
 
 
 async def compose(
@@ -174,14 +175,66 @@ async def _carry_out(
 ) -> Turn:
     if decision.skip:
         return Turn(Outcome.skipped)
+    if decision.email is not None:
+        return await _take_email(session, conversation, message, decision.email, decision, config)
     if decision.handoff is not None:
-        retrieved = decision.handoff not in (
-            HandoffReason.asked_for_human,
-            HandoffReason.bot_disabled,
-        )
+        if decision.handoff != HandoffReason.bot_disabled and not decision.may_hand_off:
+            # Nobody can take over: the bot says so rather than leave the visitor waiting.
+            said = await fallback.offer(
+                session,
+                conversation,
+                config,
+                decision.handoff,
+                answer_id(message),
+                outside_hours=decision.outside_hours,
+            )
+            return Turn(Outcome.fell_back, reason=decision.handoff, message=said)
+        retrieved = decision.handoff not in _NOT_RETRIEVED
         confidence = decision.confidence if retrieved else None
         return await _hand_off(session, conversation, config, decision.handoff, confidence)
     return await _answer(session, conversation, message, decision)
+
+
+# Reasons decided before retrieval: their hand-off carries no confidence.
+_NOT_RETRIEVED: Final = frozenset(
+    {
+        HandoffReason.asked_for_human,
+        HandoffReason.bot_disabled,
+        HandoffReason.keyword,
+        HandoffReason.unhelpful_answers,
+        HandoffReason.negative_sentiment,
+    }
+)
+
+
+async def _take_email(
+    session: AsyncSession,
+    conversation: Conversation,
+    message: Message,
+    email: str,
+    decision: Decision,
+    config: WorkspaceSettings,
+) -> Turn:
+    """The visitor gave the email address the fallback asked for: keep it on the contact, then
+    give the conversation to the team's queue (a person writes back, even if later), or,
+    where hand-off is not allowed, only thank them."""
+    reason = decision.handoff or HandoffReason.asked_for_human
+    await fallback.keep_email(session, conversation, email)
+    thanks = fallback.thanks(email)
+    if config.bot.allows(BotAction.hand_off):
+        handed = await conversations.hand_off(
+            session,
+            conversation,
+            reason=reason.value,
+            farewell=thanks,
+            data={"email_captured": True, "outside_hours": decision.outside_hours},
+        )
+        if handed is None:
+            return Turn(Outcome.skipped)
+        metrics.bot_handed_off()
+        return Turn(Outcome.handed_off, reason=reason, message=handed)
+    said = await fallback.say(session, conversation, thanks, answer_id(message), {})
+    return Turn(Outcome.fell_back, reason=reason, message=said)
 
 
 async def run_turn(
@@ -219,10 +272,27 @@ def _citations(draft: Draft, sources: Sequence[Passage]) -> tuple[dict[str, Any]
     )
 
 
+async def _linked(
+    session: AsyncSession, workspace_id: uuid.UUID, citations: Sequence[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The citations, each article's with its help-centre `path` (relative: the widget and the
+    dashboard resolve it on the Helpline they talk to). A FAQ entry has no page of its own."""
+    article_ids = [
+        uuid.UUID(c["source_id"]) for c in citations if c["source_kind"] == SourceKind.article
+    ]
+    paths = await helpcentre.article_paths(session, workspace_id, article_ids)
+    linked = []
+    for citation in citations:
+        path = paths.get(uuid.UUID(citation["source_id"]))
+        linked.append({**citation, "path": path} if path else dict(citation))
+    return linked
+
+
 async def _answer(
     session: AsyncSession, conversation: Conversation, message: Message, decision: Decision
 ) -> Turn:
     bot = conversations.BotActor(workspace_id=conversation.workspace_id)
+    citations = await _linked(session, conversation.workspace_id, decision.citations)
     posted = await conversations.post_message(
         session,
         bot,
@@ -231,7 +301,7 @@ async def _answer(
         # One answer per contact message, however often the job runs.
         client_message_id=answer_id(message),
         data={
-            "citations": list(decision.citations),
+            "citations": citations,
             "confidence": round(decision.confidence, 3),
         },
     )

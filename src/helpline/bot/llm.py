@@ -77,8 +77,18 @@ class OpenAICompatibleLLM:
     """POST {base_url}/chat/completions with `"stream": true`, giving up after `timeout_s` in
     all (connecting, waiting, and every chunk until the last)."""
 
-    def __init__(self, *, base_url: str, model: str, api_key: str, timeout_s: float) -> None:
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        model: str,
+        api_key: str,
+        timeout_s: float,
+        system_prompt: str = SYSTEM_PROMPT,
+    ) -> None:
         self.url = base_url.rstrip("/") + "/chat/completions"
+        # The rules first, then the workspace's bot profile, if any (prompts.system_prompt).
+        self.system_prompt = system_prompt
         self.model = model
         self.api_key = api_key
         self.timeout_s = timeout_s
@@ -109,7 +119,7 @@ class OpenAICompatibleLLM:
             "temperature": 0,
             "stream": True,
             "messages": [
-                {"role": "system", "content": SYSTEM_PROMPT},
+                {"role": "system", "content": self.system_prompt},
                 {
                     "role": "user",
                     "content": USER_PROMPT.format(sources=numbered, question=question),
@@ -193,8 +203,9 @@ def _content(response: httpx.Response) -> str:
     return content
 
 
-def llm_client(settings: Settings) -> LLMClient:
-    """The configured model: the endpoint in HELPLINE_LLM_BASE_URL, else the offline default."""
+def llm_client(settings: Settings, *, system_prompt: str = SYSTEM_PROMPT) -> LLMClient:
+    """The configured model: the endpoint in HELPLINE_LLM_BASE_URL, else the offline default.
+    `system_prompt`: prompts.system_prompt(...) with a workspace's bot profile."""
     if not settings.llm_base_url:
         return ExtractiveLLM()
     return OpenAICompatibleLLM(
@@ -202,4 +213,5 @@ def llm_client(settings: Settings) -> LLMClient:
         model=settings.llm_model,
         api_key=settings.llm_api_key.get_secret_value(),
         timeout_s=settings.llm_timeout.total_seconds(),
+        system_prompt=system_prompt,
     )

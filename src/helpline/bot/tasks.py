@@ -4,6 +4,7 @@ import structlog
 
 from helpline.bot import agent
 from helpline.bot.llm import llm_client
+from helpline.bot.prompts import system_prompt
 from helpline.bot.streaming import AnswerStream
 from helpline.conversations import service as conversations
 from helpline.conversations.access import access_for_bot
@@ -39,7 +40,7 @@ async def reply(ctx: JobContext, args: conversations.BotReplyArgs) -> None:
         question = message.body
         stream = AnswerStream.of(ctx.session, conversation, agent.answer_id(message))
     try:
-        llm = llm_client(ctx.runtime.settings)
+        llm = llm_client(ctx.runtime.settings, system_prompt=bot_prompt(config))
         decision = await agent.compose(decision, question, llm, stream=stream)
         found = await access_for_bot(ctx.session, *ids)
         if found is None:
@@ -54,3 +55,10 @@ async def reply(ctx: JobContext, args: conversations.BotReplyArgs) -> None:
         # clients drop the bubble; a retry streams afresh. A no-op once the stream ended.
         stream.discard()
     log.info("bot_replied", outcome=turn.outcome.value, reason=turn.reason)
+
+
+def bot_prompt(config: WorkspaceSettings) -> str:
+    """The system prompt with the workspace's bot profile; the language defaults to the
+    workspace's own."""
+    bot = config.bot
+    return system_prompt(name=bot.name, persona=bot.persona, language=bot.language or config.locale)

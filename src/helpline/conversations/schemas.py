@@ -280,6 +280,14 @@ class VisitorConversationRead(IDSchema):
         )
 
 
+class CitationRead(Schema):
+    """A source a bot answer cites, as the visitor sees it: its title, and the path of its page
+    in the workspace's help centre (relative to Helpline's address; None for a FAQ entry)."""
+
+    title: str
+    path: str | None = None
+
+
 class VisitorMessageRead(IDSchema):
     conversation_id: uuid.UUID
     # Seqs of what visitors see have gaps (notes and internal events are left out): resume
@@ -294,6 +302,8 @@ class VisitorMessageRead(IDSchema):
     created_at: datetime
     # Urls point at the widget's download route (GET /api/v1/widget/attachments/{id}).
     attachments: list[AttachmentRead]
+    # A bot answer's sources, numbered as in its text ([1] is the first).
+    citations: list[CitationRead] = Field(default_factory=list)
 
     @staticmethod
     def visible(message: Message) -> bool:
@@ -321,7 +331,17 @@ class VisitorMessageRead(IDSchema):
             client_message_id=message.client_message_id if own else None,
             created_at=message.created_at,
             attachments=list(attachments),
+            citations=_citations_of(message),
         )
+
+
+def _citations_of(message: Message) -> list[CitationRead]:
+    if message.sender_kind != SenderKind.bot:
+        return []
+    return [
+        CitationRead(title=str(c.get("title", "")), path=c.get("path"))
+        for c in message.data.get("citations", [])
+    ]
 
 
 class VisitorMessagePage(Schema):

@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 
 from pydantic import ConfigDict, EmailStr, Field, field_validator, model_validator
 
+# Plain data (pydantic only): the bot's own rules live with the bot (docs/bot.md).
+from helpline.bot.settings import BotSettings
 from helpline.core.schemas import IDSchema, InputSchema, Schema, TimestampedSchema
 from helpline.tenancy.models import Availability, Role, WorkspaceStatus
 from helpline.visitors.origins import normalize_origin
@@ -240,6 +242,8 @@ class WorkspaceSettings(InputSchema):
     bot_handoff_message: str = Field(
         default="Let me connect you with a member of our team.", min_length=1, max_length=500
     )
+    # The bot's name, persona, messages, escalation rules and allowed actions (bot/settings.py).
+    bot: BotSettings = Field(default_factory=BotSettings)
     # The chat widget's look (docs/widget.md). An empty name shows the workspace's name.
     widget_name: str = Field(default="", max_length=60)
     widget_color: str = Field(default="#2563eb", pattern=r"^#[0-9a-fA-F]{6}$")

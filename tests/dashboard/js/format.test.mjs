@@ -105,3 +105,10 @@ test("a colleague who chose online shows away with no dashboard open", () => {
   assert.equal(presenceOf({ availability: "offline" }, true), "offline");
   assert.equal(presenceOf(undefined, false), "offline");
 });
+
+test("a bot hand-off says why, in the words of bot/reasons.py", () => {
+  const event = (data) => describeEvent({ event: "handed_off", data }, () => "");
+  assert.equal(event({ reason: "keyword" }), "The bot handed this conversation to the team: the message has an escalation keyword");
+  assert.equal(event({ reason: "negative_sentiment" }), "The bot handed this conversation to the team: the visitor sounds upset");
+  assert.equal(event({ reason: "from_a_later_version" }), "The bot handed this conversation to the team");
+});

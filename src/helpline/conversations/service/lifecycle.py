@@ -8,6 +8,7 @@ from datetime import datetime
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from helpline.bot.settings import BotSettings
 from helpline.contacts.models import Contact
 from helpline.conversations.models import (
     Channel,
@@ -21,6 +22,7 @@ from helpline.conversations.repository import ConversationRepository
 from helpline.conversations.service import publishing
 from helpline.conversations.service.common import (
     Actor,
+    BotActor,
     ContactActor,
     InvalidMerge,
     InvalidSnooze,
@@ -100,10 +102,18 @@ async def start_conversation(
     session.add(conversation)
     await session.flush()
     publishing.conversation_created(session, conversation)
-    bot_first = isinstance(actor, ContactActor) and await _bot_answers_first(session, conversation)
-    if bot_first:
+    bot = await _bot_answering_first(session, conversation, actor)
+    bot_first = bot is not None
+    if bot is not None:
         conversation.owner = Owner.bot
         post_system(session, conversation, None, SystemEvent.bot_started, {})
+        if bot.welcome_message.strip():
+            # Before the contact's first words, once: the conversation is new and ours alone.
+            welcome = checked_body(bot.welcome_message)
+            bot_actor = BotActor(workspace_id=conversation.workspace_id)
+            post_authored(
+                session, conversation, bot_actor, welcome, private=False, client_message_id=None
+            )
     if text is not None:
         # The row is ours alone until commit, so no lock is needed for seq 1.
         first = post_authored(
@@ -118,15 +128,18 @@ async def start_conversation(
     return conversation
 
 
-async def _bot_answers_first(session: AsyncSession, conversation: Conversation) -> bool:
-    """Whether the workspace's bot takes this new conversation: widget conversations, while
-    the bot is enabled (docs/bot.md)."""
-    if conversation.channel != Channel.widget:
-        return False
+async def _bot_answering_first(
+    session: AsyncSession, conversation: Conversation, actor: Actor
+) -> BotSettings | None:
+    """The settings of the workspace's bot when it takes this new conversation: widget
+    conversations the contact starts, while the bot is enabled (docs/bot.md); else None."""
+    if not isinstance(actor, ContactActor) or conversation.channel != Channel.widget:
+        return None
     workspace = await WorkspaceLookup(session).get(conversation.workspace_id)
-    return (
-        workspace is not None and WorkspaceSettings.model_validate(workspace.settings).bot_enabled
-    )
+    if workspace is None:
+        return None
+    settings = WorkspaceSettings.model_validate(workspace.settings)
+    return settings.bot if settings.bot_enabled else None
 
 
 async def set_status(

@@ -122,6 +122,18 @@ export function previewOf(message) {
 
 const cap = (text) => text.charAt(0).toUpperCase() + text.slice(1);
 
+// Why the bot handed off, in words (bot/reasons.py REASON_WORDS says the same).
+const HANDOFF_REASONS = {
+  asked_for_human: "the visitor asked for a person",
+  low_confidence: "the knowledge base has no good answer",
+  not_supported: "the sources do not support an answer",
+  llm_failed: "the language model failed",
+  bot_disabled: "the bot was switched off",
+  keyword: "the message has an escalation keyword",
+  unhelpful_answers: "the visitor found its answers unhelpful",
+  negative_sentiment: "the visitor sounds upset",
+};
+
 /** A system message in words; `nameOf(memberId)` gives a member's name ("" when unknown). */
 export function describeEvent(message, nameOf) {
   const data = message.data || {};
@@ -141,7 +153,9 @@ export function describeEvent(message, nameOf) {
     case "bot_started":
       return "The bot is answering";
     case "handed_off":
-      return "The bot handed this conversation to the team";
+      return HANDOFF_REASONS[data.reason]
+        ? `The bot handed this conversation to the team: ${HANDOFF_REASONS[data.reason]}`
+        : "The bot handed this conversation to the team";
     case "team_changed":
       return by(data.team_id ? "moved this to another team" : "removed the team");
     case "reopened":
