@@ -212,6 +212,13 @@ export function createComposer(root, { onSend, onTyping, searchCanned, members, 
       if (nextMode) setMode(nextMode);
       text.focus();
     },
+    /** A suggested reply, after what the agent already wrote: to edit, never sent by itself. */
+    draft(body) {
+      setMode("reply");
+      text.value = text.value.trim() ? `${text.value.trimEnd()}\n\n${body}` : body;
+      text.focus();
+      text.setSelectionRange(text.value.length, text.value.length);
+    },
     reset() {
       text.value = "";
       files = [];
