@@ -120,7 +120,8 @@ class TestWakeSnoozed:
         await send(client, headers, conversation, "Closing this.")
 
         await _time_passes(runtime, conversation)
-        assert await run_jobs(runtime) == 1
+        # The wake-up, and the look at the resolved conversation for a suggested FAQ entry.
+        assert await run_jobs(runtime) == 2
 
         assert (await conversation_row(runtime, conversation)).status == Status.resolved
         assert await system_events(runtime, conversation) == ["snoozed", "resolved"]

@@ -26,6 +26,7 @@ class Scope(StrEnum):
     knowledge_write = "knowledge:write"
     canned_read = "canned:read"
     canned_write = "canned:write"
+    reports_read = "reports:read"
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,7 @@ from helpline.conversations.service.common import (
 from helpline.core import metrics
 from helpline.core.ids import new_id
 from helpline.core.time import utc_now
+from helpline.knowledge.suggestions.jobs import request_suggestion
 
 _STATUS_EVENTS = {
     Status.open: SystemEvent.reopened,
@@ -192,6 +193,9 @@ def change_status(
     if reason is not None:
         data["reason"] = reason
     apply_status(conversation, status, until=until)
+    if status == Status.resolved and previous != Status.resolved:
+        # What the team answered may be worth a FAQ entry (knowledge/suggestions/).
+        request_suggestion(session, conversation.workspace_id, conversation.id)
     if routing_changed(conversation, previous):
         request_drain(session, conversation.workspace_id)
     return post_system(session, conversation, actor, _STATUS_EVENTS[status], data)
