@@ -16,7 +16,15 @@ from helpline.conversations.models import (
 )
 from helpline.core.db import Base
 from helpline.jobs.models import Job
-from helpline.knowledge.models import Article, FaqEntry, KnowledgeChunk
+from helpline.knowledge.classifier_models import FaqClassifier
+from helpline.knowledge.models import (
+    Article,
+    ArticleFeedback,
+    Collection,
+    FaqEntry,
+    KnowledgeChunk,
+)
+from helpline.knowledge.suggestions.models import FaqSuggestion
 from helpline.mail.models import OutboxEmail
 from helpline.tenancy.models import (
     Invitation,
@@ -30,15 +38,19 @@ from helpline.tenancy.models import (
 __all__ = [
     "ApiKey",
     "Article",
+    "ArticleFeedback",
     "AuditEvent",
     "AuthSession",
     "Base",
     "CannedResponse",
+    "Collection",
     "Contact",
     "Conversation",
     "ConversationCounter",
     "ConversationLabel",
+    "FaqClassifier",
     "FaqEntry",
+    "FaqSuggestion",
     "Invitation",
     "Job",
     "KnowledgeChunk",

@@ -85,7 +85,9 @@ ID_BUILDERS: dict[str, Callable[[Tenant], uuid.UUID]] = {
     "attachment_ids": lambda t: t.attachment.id,
     "faq_id": lambda t: t.faq.id,
     "article_id": lambda t: t.article.id,
+    "collection_id": lambda t: t.collection.id,
     "canned_response_id": lambda t: t.canned_response.id,
+    "suggestion_id": lambda t: t.suggestion.id,
 }
 # Routes whose ids are not workspace-scoped: staff address workspaces themselves.
 STAFF_ONLY_IDS = {"workspace_id"}

@@ -22,7 +22,7 @@ class FakeServer {
     this.requests.push([init.method, pathname, body, init.headers.Authorization]);
     const reply = (status, data) => ({ status, json: async () => data });
     if (pathname.startsWith("/api/v1/widget/config/")) {
-      return reply(200, { name: "Acme", color: "#2563eb", greeting: "", position: "right", theme: "auto", locale: "en" });
+      return reply(200, { name: "Acme", color: "#2563eb", greeting: "", position: "right", theme: "auto", locale: "en", help_centre_url: this.helpCentreUrl || "" });
     }
     if (pathname === "/api/v1/widget/sessions") {
       if (body.token) return reply(200, { token: body.token, resumed: true });
@@ -30,6 +30,10 @@ class FakeServer {
       return reply(200, { token: `hlv_token${this.sessions}`, resumed: false });
     }
     if (pathname === "/api/v1/widget/sessions/end") return reply(204, null);
+    if (pathname === "/api/v1/widget/help/search") {
+      const q = new URL(url).searchParams.get("q");
+      return reply(200, { help_centre_url: this.helpCentreUrl, articles: [{ title: q, snippet: "", url: "https://help.example/a" }], faqs: [] });
+    }
     if (pathname === "/api/v1/widget/conversations" && init.method === "POST") {
       const conversation = { id: `c${this.conversations.length + 1}`, status: "open" };
       this.conversations.push(conversation);
@@ -287,4 +291,15 @@ test("a first send waits out a busy server instead of failing", async () => {
   assert.equal(send.body, "Is anyone there?");
   assert.equal(server.conversations.length, 1);
   assert.ok(timers.due.length === 0);
+});
+
+test("the help centre is searched with the visitor's token", async () => {
+  const server = new FakeServer();
+  server.helpCentreUrl = "https://help.example/help/acme/";
+  const { client } = newClient(server, memoryStorage(), fakeTimers());
+  await client.start();
+  const found = await client.searchHelp("where is my parcel?");
+  assert.equal(found.articles[0].title, "where is my parcel?");
+  const search = server.requests.find(([, path]) => path === "/api/v1/widget/help/search");
+  assert.equal(search[3], "Bearer hlv_token1");
 });

@@ -42,6 +42,9 @@ async def test_the_config_has_defaults_and_needs_no_credential(
         "prechat": {"enabled": False, "fields": []},
         "hours": {"enabled": False, "open_now": True, "next_open_at": None},
         "offline_message": "",
+        # The world's workspaces publish a FAQ entry and an article: the widget searches them.
+        "help_centre_url": f"http://127.0.0.1:8000/help/{world.a.workspace.slug}/",
+        "bot_name": "",
     }
     assert response.headers["cache-control"] == "public, max-age=60"
     assert response.headers["access-control-allow-origin"] == "*"
@@ -75,6 +78,8 @@ async def test_the_config_follows_the_workspace_settings(
         "prechat": {"enabled": False, "fields": []},
         "hours": {"enabled": False, "open_now": True, "next_open_at": None},
         "offline_message": "",
+        "help_centre_url": f"http://127.0.0.1:8000/help/{world.a.workspace.slug}/",
+        "bot_name": "",
     }
     other = (await client.get(f"/api/v1/widget/config/{world.b.workspace.public_key}")).json()
     assert other["name"] == world.b.workspace.name
@@ -270,3 +275,22 @@ async def test_other_routes_stay_same_origin(client: httpx.AsyncClient, world: W
 
     assert "access-control-allow-origin" not in preflight.headers
     assert "access-control-allow-origin" not in response.headers
+
+
+async def test_a_workspace_with_nothing_published_offers_no_help_search(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    headers = world.a.member(Role.owner).headers
+    for path, draft in (
+        (f"/api/v1/knowledge/faqs/{world.a.faq.id}", {"published": False}),
+        (f"/api/v1/knowledge/articles/{world.a.article.id}", {"status": "draft"}),
+    ):
+        unpublished = await client.patch(path, json=draft, headers=headers)
+        assert unpublished.status_code == 200, unpublished.text
+
+    config = (await client.get(config_url(world))).json()
+
+    assert config["help_centre_url"] == ""
+    # The other workspace's published entry changes nothing here.
+    other = (await client.get(f"/api/v1/widget/config/{world.b.workspace.public_key}")).json()
+    assert other["help_centre_url"].endswith(f"/help/{world.b.workspace.slug}/")

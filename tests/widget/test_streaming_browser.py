@@ -59,7 +59,7 @@ async def shop_url(server: LiveServer, runtime: Runtime, world: World) -> AsyncI
     """A website on its own port (another origin) with workspace A's widget, whose bot
     answers from the shop's FAQ."""
     async with demo_site(server.http_url, world) as url:
-        await enable_bot(runtime, world.a)
+        await enable_bot(runtime, world.a, bot={"name": "Penny"})
         async with unit_of_work(runtime.sessionmaker) as session:
             await add_faqs(session, world.a.workspace.id, SHOP_FAQ)
         yield url
@@ -129,7 +129,7 @@ async def test_the_answer_grows_in_a_busy_bubble_then_the_cited_message_replaces
         expected = showable("".join(llm.pieces[:written]))
         if not expected or expected in seen:
             continue
-        # The bubble's own text (its first span; the second is "Bot").
+        # The bubble's own text (its first span; the second is the bot's name).
         await expect(bubble.locator("span").first).to_have_text(expected, timeout=WAIT_MS)
         assert await bubble.get_attribute("aria-busy") == "true"
         assert await nothing_live(page) == {"tags": [], "links": []}
@@ -152,6 +152,8 @@ async def test_the_answer_grows_in_a_busy_bubble_then_the_cited_message_replaces
     )
     assert await answer.count() == 1
     assert (await answer.inner_text()).startswith(final)
+    # Signed with the name from the bot's settings, in the widget and in the dashboard.
+    await expect(answer.locator("span.meta")).to_contain_text("Penny")
     assert await answer.get_attribute("aria-busy") is None
     assert await nothing_live(page) == {"tags": [], "links": []}
     assert dialogs == []
@@ -161,3 +163,4 @@ async def test_the_answer_grows_in_a_busy_bubble_then_the_cited_message_replaces
     await expect(agents_bubble).to_have_count(0, timeout=WAIT_MS)
     assert await posted.count() == 1
     assert await agents_bubble.count() == 0
+    await expect(posted.locator(".message-author")).to_have_text("Penny")

@@ -30,11 +30,12 @@ CONFIG_CACHE = "public, max-age=60"
 
 @router.get("/widget/config/{public_key}", responses=responses(NotFound))
 async def get_widget_config(
-    public_key: str, session: SessionDep, response: Response
+    public_key: str, session: SessionDep, response: Response, public_url: PublicUrl
 ) -> WidgetConfig:
     """The widget's look, pre-chat form and business hours, with whether the team is open now
-    (public: the key is published in the website's page)."""
-    config = await widget.public_config(session, public_key[:64])
+    and the help centre's address when it has anything published (public: the key is
+    published in the website's page)."""
+    config = await widget.public_config(session, public_key[:64], public_url)
     response.headers["Cache-Control"] = CONFIG_CACHE
     return config
 

@@ -35,6 +35,11 @@ class WidgetConfig(Schema):
     hours: WidgetHours
     # What the widget says outside business hours ("": its own words, in the visitor's language).
     offline_message: str
+    # The workspace's public help centre, which the home screen searches ("": nothing is
+    # published, so the widget shows no search).
+    help_centre_url: str = ""
+    # The name the bot signs its messages with ("": the widget's word for an assistant).
+    bot_name: str = ""
 
 
 class WidgetSnippet(Schema):

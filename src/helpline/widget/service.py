@@ -1,9 +1,11 @@
 """The widget's public configuration and its install snippet, built from workspace settings;
 the attributes a visitor sets on themself."""
 
+import uuid
 from html import escape
 from typing import Any, Final
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpline.auth.principals import VisitorPrincipal
@@ -11,6 +13,8 @@ from helpline.contacts import service as contacts
 from helpline.contacts.repository import ContactRepository
 from helpline.core.errors import NotAuthenticated
 from helpline.core.time import utc_now
+from helpline.helpcentre import service as helpcentre
+from helpline.knowledge.models import KnowledgeChunk
 from helpline.tenancy.models import Workspace
 from helpline.tenancy.schemas import WorkspaceSettings
 from helpline.visitors import service as visitors
@@ -26,13 +30,22 @@ SCRIPT_PATH = "/widget/v1/widget.js"
 RESERVED_ATTRIBUTES: Final = frozenset({UNVERIFIED_ID_ATTRIBUTE})
 
 
-async def public_config(session: AsyncSession, public_key: str) -> WidgetConfig:
+async def public_config(session: AsyncSession, public_key: str, public_url: str) -> WidgetConfig:
     """The look of the widget of the active workspace with this key; NotFound otherwise."""
     workspace = await visitors.widget_workspace(session, public_key)
-    return config_of(workspace)
+    help_centre_url = ""
+    if await _has_published_knowledge(session, workspace.id):
+        help_centre_url = public_url.rstrip("/") + helpcentre.centre_of(workspace).path
+    return config_of(workspace, help_centre_url=help_centre_url)
 
 
-def config_of(workspace: Workspace) -> WidgetConfig:
+async def _has_published_knowledge(session: AsyncSession, workspace_id: uuid.UUID) -> bool:
+    # Only published entries and articles have chunks (docs/knowledge.md): one indexed probe.
+    found = select(KnowledgeChunk.id).where(KnowledgeChunk.workspace_id == workspace_id).limit(1)
+    return (await session.scalar(found)) is not None
+
+
+def config_of(workspace: Workspace, *, help_centre_url: str = "") -> WidgetConfig:
     settings = WorkspaceSettings.model_validate(workspace.settings)
     now = opening(settings.business_hours, settings.timezone, utc_now())
     return WidgetConfig(
@@ -50,6 +63,8 @@ def config_of(workspace: Workspace) -> WidgetConfig:
             next_open_at=now.next_open_at,
         ),
         offline_message=settings.offline_message,
+        help_centre_url=help_centre_url,
+        bot_name=settings.bot.name,
     )
 
 

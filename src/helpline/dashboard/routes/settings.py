@@ -7,10 +7,16 @@ from fastapi.responses import RedirectResponse
 from helpline.dashboard.guards import Member
 from helpline.dashboard.pages import PageRoute
 from helpline.dashboard.routes.settings_base import first_page_for
+from helpline.dashboard.routes.settings_bot import router as bot_router
 from helpline.dashboard.routes.settings_canned import router as canned_router
 from helpline.dashboard.routes.settings_developers import router as developers_router
+from helpline.dashboard.routes.settings_knowledge import KNOWLEDGE_ROUTERS
+from helpline.dashboard.routes.settings_knowledge_import import (
+    router as knowledge_import_router,
+)
 from helpline.dashboard.routes.settings_members import router as members_router
 from helpline.dashboard.routes.settings_profile import router as profile_router
+from helpline.dashboard.routes.settings_suggestions import router as suggestions_router
 from helpline.dashboard.routes.settings_teams import router as teams_router
 from helpline.dashboard.routes.settings_widget import router as widget_router
 from helpline.dashboard.routes.settings_workspace import router as workspace_router
@@ -30,6 +36,11 @@ SETTINGS_ROUTERS = (
     teams_router,
     widget_router,
     canned_router,
+    bot_router,
+    # Before the knowledge editor's routes: its paths share the /app/settings/knowledge prefix.
+    suggestions_router,
+    *KNOWLEDGE_ROUTERS,
+    knowledge_import_router,
     developers_router,
     profile_router,
 )

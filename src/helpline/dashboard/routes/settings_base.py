@@ -67,6 +67,14 @@ NAVIGATION: Final = (
                 "canned", "Canned responses", "/app/settings/canned-responses", SUPERVISING_ROLES
             ),
             NavItem("labels", "Labels", "/app/settings/labels", MANAGERS),
+            NavItem("bot", "Bot", "/app/settings/bot", MANAGERS),
+            NavItem("knowledge", "Knowledge base", "/app/settings/knowledge", MANAGERS),
+            NavItem(
+                "suggestions",
+                "Suggested FAQ entries",
+                "/app/settings/knowledge/suggestions",
+                MANAGERS,
+            ),
         ),
     ),
     NavGroup(
@@ -83,6 +91,7 @@ NAVIGATION: Final = (
             NavItem("audit", "Audit log", "/app/settings/audit", MANAGERS),
         ),
     ),
+    NavGroup("Reports", (NavItem("bot-report", "Bot", "/app/reports/bot", SUPERVISING_ROLES),)),
     NavGroup("You", (NavItem("profile", "Your profile", "/app/settings/profile", EVERYONE),)),
 )
 
@@ -93,6 +102,8 @@ FLASH: Final = {
     "removed": "Removed.",
     "invited": "Invitation sent: the link in the email works once, for 7 days.",
     "revoked": "Invitation revoked: its link no longer works.",
+    "approved": "Added to the FAQ: the bot answers from it now.",
+    "dismissed": "Dismissed.",
     "password": "Your password is changed. Your other sessions have ended.",
 }
 

@@ -4,6 +4,7 @@
 
 import { createActions } from "./actions.js";
 import { SessionEnded, createApi } from "./api.js";
+import { createAssist } from "./assist.js";
 import { createComposer } from "./composer.js";
 import { createContactView } from "./contact.js";
 import { createConversationView } from "./conversation.js";
@@ -15,6 +16,7 @@ import { createNotifier } from "./notify.js";
 import { createOutbox } from "./outbox.js";
 import { SHORTCUTS, actionFor } from "./shortcuts.js";
 import { createSocket, socketUrl } from "./socket.js";
+import { createStaffAssistant } from "./staff-assistant.js";
 import * as S from "./state.js";
 import { setTheme, storedTheme } from "./theme.js";
 
@@ -24,6 +26,7 @@ const route = S.routeOf(location.pathname, location.search);
 const store = {
   me: null,
   meName: "",
+  botName: "",
   members: new Map(),
   // Members with a dashboard open now (the socket's presence).
   online: new Set(),
@@ -51,6 +54,7 @@ function render() {
     // The contact column first: its width decides where the timeline's bottom is.
     contactView.render(store.contact, store.previous, store.timeline?.conversationId);
     conversationView.render(store, context());
+    assist.render(store.timeline?.conversationId || null, { contactShown: Boolean(store.contact), merged: Boolean(store.timeline?.conversation?.merged_into_id) });
     composer.setDisabled(Boolean(store.timeline?.conversation?.merged_into_id), "This conversation was merged: continue in the one it was merged into.");
   });
 }
@@ -64,6 +68,7 @@ function context() {
     contact: store.contact,
     conversation: store.timeline?.conversation,
     nameOf: (id) => store.members.get(id)?.name || "",
+    botName: store.botName,
     presenceOf: (id) => presenceOf(store.members.get(id), store.online.has(id)),
     loadImage,
     download,
@@ -342,12 +347,16 @@ const conversationView = createConversationView($("[data-conversation]"), {
   loadOlder: () => loadOlder().catch(failed),
 });
 const composer = createComposer($("[data-composer]"), {
-  onSend: (message) => outbox.send(message),
+  onSend: (message) => {
+    assist.sent();
+    outbox.send(message);
+  },
   onTyping: (active, note) => outbox.signalTyping(active, note),
   members: () => store.members,
   searchCanned: async (prefix) => (await api.get(`/api/v1/canned-responses?q=${encodeURIComponent(prefix)}&limit=8`)).items,
   upload: (file, progress) => api.upload(`/api/v1/conversations/${encodeURIComponent(store.timeline.conversationId)}/attachments`, file, progress),
 });
+const assist = createAssist({ api, draft: (body) => composer.draft(body), failed });
 const contactView = createContactView($("[data-contact]"), { onOpen: (id) => openConversation(id) });
 const notifier = createNotifier($("[data-notify]"));
 
@@ -385,7 +394,10 @@ function onShortcut(event) {
 }
 
 async function boot() {
+  // The bot's name signs its messages; without it (an error) they read "Bot".
+  const botSettings = api.get("/api/v1/bot/settings").catch(() => null);
   const [me, members, teams] = await Promise.all([api.get("/api/v1/me"), api.get("/api/v1/members"), api.get("/api/v1/teams")]);
+  store.botName = (await botSettings)?.name || "";
   const membership = me.memberships.find((m) => m.workspace_id === me.workspace_id);
   store.me = membership.member_id;
   store.meName = me.name;
@@ -414,6 +426,7 @@ const theme = $("[data-theme-choice]");
 theme.value = storedTheme();
 theme.addEventListener("change", () => setTheme(theme.value));
 $("[data-help]").addEventListener("click", showHelp);
+$("[data-staff-assistant]").addEventListener("click", createStaffAssistant({ api, failed }).open);
 document.addEventListener("keydown", onShortcut);
 document.addEventListener("visibilitychange", markRead);
 window.addEventListener("online", () => socket.nudge());

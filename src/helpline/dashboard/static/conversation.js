@@ -56,6 +56,7 @@ export function createConversationView(root, actions) {
         { class: "bubble-wrap" },
         h("div", { class: "message-meta" }, h("span", { class: "message-author", text: author }), message.private ? h("span", { class: "note-label", text: "Private note" }) : null, h("time", { datetime: message.created_at, title: fullTime(message.created_at), text: messageTime(message.created_at) })),
         h("div", { class: "bubble" }, message.body ? h("p", { class: "message-body" }, renderText(message.body)) : null, attachmentsOf(message.attachments || [], context)),
+        message.sender_kind === "bot" ? citationsOf(message.data?.citations) : null,
       ),
     );
   }
@@ -76,13 +77,14 @@ export function createConversationView(root, actions) {
     );
   }
 
-  function renderStream(stream) {
+  function renderStream(stream, context) {
     // A bot answer being written: text only (textContent), busy until its message arrives.
+    const bot = context.botName || "Bot";
     return h(
       "li",
       { class: ["message", "outgoing", "streaming"], "aria-busy": "true", dataset: { stream: stream.id } },
-      avatar("Bot", "bot", initials),
-      h("div", { class: "bubble-wrap" }, h("div", { class: "message-meta" }, h("span", { class: "message-author", text: "Bot" }), h("span", { class: "muted", text: "writing…" })), h("div", { class: "bubble" }, h("p", { class: "message-body", text: stream.text }))),
+      avatar(bot, "bot", initials),
+      h("div", { class: "bubble-wrap" }, h("div", { class: "message-meta" }, h("span", { class: "message-author", text: bot }), h("span", { class: "muted", text: "writing…" })), h("div", { class: "bubble" }, h("p", { class: "message-body", text: stream.text }))),
     );
   }
 
@@ -109,7 +111,7 @@ export function createConversationView(root, actions) {
       const at = tl.messages.indexOf(lastReply);
       items.splice(at + 1 + (tl.hasOlder ? 1 : 0), 0, h("li", { class: "seen", dataset: { seen: "" }, text: "Seen" }));
     }
-    for (const stream of tl.streams || []) items.push(renderStream(stream));
+    for (const stream of tl.streams || []) items.push(renderStream(stream, context));
     for (const send of tl.pending) items.push(renderPending(send, context));
     fill(timeline, items);
     typing.hidden = !tl.contactTyping;
@@ -120,9 +122,21 @@ export function createConversationView(root, actions) {
   return { render, controls };
 }
 
+/** A bot answer's sources: "[1] Title", linking to the article's help-centre page on this
+ * Helpline (a path; anything that would leave the site is shown as text). */
+function citationsOf(citations) {
+  if (!Array.isArray(citations) || !citations.length) return null;
+  const items = citations.map((citation, index) => {
+    const label = `[${index + 1}] ${citation.title || ""}`;
+    const path = typeof citation.path === "string" && /^\/(?![\/\\])/.test(citation.path) ? citation.path : null;
+    return h("li", {}, path ? h("a", { href: path, target: "_blank", rel: "noopener noreferrer", text: label }) : h("span", { text: label }));
+  });
+  return h("div", { class: "message-sources" }, h("span", { class: "muted", text: "Sources" }), h("ol", {}, items));
+}
+
 function authorOf(message, context) {
   if (message.sender_kind === "contact") return contactName(context.contact || context.conversation?.contact);
-  if (message.sender_kind === "bot") return "Bot";
+  if (message.sender_kind === "bot") return context.botName || "Bot";
   if (message.sender_member_id) return context.nameOf(message.sender_member_id) || "A colleague";
   if (message.data && message.data.api_key) return `API: ${message.data.api_key}`;
   return "Team";

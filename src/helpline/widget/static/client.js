@@ -525,6 +525,11 @@ export function createClient(options) {
       if (transmit(readFrame(state.conversation.id, seq))) lastReadSent = seq;
     },
     dispatch,
+    /** The help centre's answers to `query`: { articles, faqs } on success, null otherwise. */
+    async searchHelp(query) {
+      const found = await api("GET", `${API}/help/search?q=${encodeURIComponent(query)}`);
+      return found.status === 200 ? found.data : null;
+    },
     reconnectNow() {
       if (socket || stopped) return;
       timers.clearTimeout(reconnectTimer);

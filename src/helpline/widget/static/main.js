@@ -72,6 +72,7 @@ function mount({ publicKey, locale, apiBase }) {
     onHome: () => client.home(),
     onStart: () => client.startNew(),
     onOpen: (conversation) => client.open(conversation),
+    onSearchHelp: (query) => client.searchHelp(query),
     onPrechat: (answers) => client.submitPrechat(answers),
     onOffline: (values) => client.submitOffline(values),
     onRate: (id, rating, comment) => client.rate(id, rating, comment),
@@ -82,7 +83,7 @@ function mount({ publicKey, locale, apiBase }) {
     onDownload: (url) => client.download(url),
     onTyping: (isTyping) => client.typing(isTyping),
     onRead: (seq) => client.read(seq),
-  });
+  }, apiBase);
   ui.update(client.state);
   document.body.appendChild(host);
   const online = () => client.reconnectNow();

@@ -5,7 +5,7 @@
 
 import { formatOpening, offlineFields, prechatChanges, prefill, validate } from "./forms.js";
 import { t } from "./i18n.js";
-import { el, formatTime } from "./format.js";
+import { el, formatTime, LINK_REL, safeHref } from "./format.js";
 
 /** What a message says in one line of the list: its text, its files, or its event. */
 export function preview(locale, message) {
@@ -23,6 +23,7 @@ export function renderHome(doc, box, state, handlers) {
   const start = el(doc, "button", { class: "primary", type: "button" }, t(locale, "startConversation"));
   start.addEventListener("click", () => handlers.onStart());
   box.replaceChildren(hello, start);
+  if (config && config.help_centre_url) box.append(helpSearch(doc, box, locale, config.help_centre_url, handlers));
   if (!state.conversations.length) return start;
   box.append(el(doc, "h3", { class: "section" }, t(locale, "yourConversations")));
   const list = el(doc, "ul", { class: "list" });
@@ -44,6 +45,89 @@ export function renderHome(doc, box, state, handlers) {
   }
   box.append(list);
   return start;
+}
+
+// --- help centre search ----------------------------------------------------------------
+
+const DEBOUNCE_MS = 250;
+// The search box of each home screen, kept across redraws (a new reply redraws the list) so
+// that what the visitor typed and found stays put.
+const searches = new WeakMap();
+
+/** What a search found, ready to show: articles with a safe address only, FAQ entries. */
+export function helpResults(data) {
+  if (!data) return null;
+  const articles = (data.articles || [])
+    .map((a) => ({ title: String(a.title || ""), snippet: String(a.snippet || ""), href: safeHref(a.url) }))
+    .filter((a) => a.href && /^https?:/.test(a.href));
+  const faqs = (data.faqs || []).map((f) => ({ question: String(f.question || ""), answer: String(f.answer || "") }));
+  return { articles, faqs };
+}
+
+function helpSearch(doc, box, locale, centreUrl, handlers) {
+  const kept = searches.get(box);
+  if (kept && kept.locale === locale && kept.centreUrl === centreUrl) return kept.node;
+  const node = el(doc, "section", { class: "help", "aria-labelledby": "hl-help" });
+  const label = el(doc, "label", { id: "hl-help", for: "hl-help-q", class: "section" }, t(locale, "searchHelp"));
+  const input = el(doc, "input", { id: "hl-help-q", type: "search", class: "help-q", maxlength: "200", autocomplete: "off" });
+  input.placeholder = t(locale, "searchPlaceholder");
+  const status = el(doc, "p", { class: "muted", role: "status", "aria-live": "polite" });
+  const list = el(doc, "ul", { class: "list" });
+  node.append(label, input, status, list);
+  const home = safeHref(centreUrl);
+  if (home) node.append(el(doc, "a", { class: "muted", href: home, target: "_blank", rel: LINK_REL }, t(locale, "browseHelp")));
+
+  let timer = null;
+  let asked = 0;
+  async function search() {
+    const query = input.value.trim();
+    const ticket = ++asked;
+    if (!query) {
+      status.textContent = "";
+      list.replaceChildren();
+      return;
+    }
+    status.textContent = t(locale, "searching");
+    const found = helpResults(await handlers.onSearchHelp(query));
+    if (ticket !== asked) return; // A later search is under way: its answer is the one to show.
+    list.replaceChildren(...(found ? helpItems(doc, found) : []));
+    if (!found) status.textContent = t(locale, "searchFailed");
+    else status.textContent = list.children.length ? "" : t(locale, "noAnswers");
+  }
+  input.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(search, DEBOUNCE_MS);
+  });
+  input.addEventListener("keydown", (event) => {
+    if (event.key !== "Enter") return;
+    event.preventDefault();
+    clearTimeout(timer);
+    search();
+  });
+  searches.set(box, { node, locale, centreUrl });
+  return node;
+}
+
+function helpItems(doc, found) {
+  const items = [];
+  for (const article of found.articles) {
+    const link = el(doc, "a", { class: "item", href: article.href, target: "_blank", rel: LINK_REL });
+    link.append(
+      el(doc, "span", { class: "item-title", dir: "auto" }, article.title),
+      el(doc, "span", { class: "item-line wrap", dir: "auto" }, article.snippet),
+    );
+    items.push(link);
+  }
+  for (const faq of found.faqs) {
+    const details = el(doc, "details", { class: "item" });
+    details.append(el(doc, "summary", { class: "item-title wrap", dir: "auto" }, faq.question), el(doc, "p", { class: "item-line wrap", dir: "auto" }, faq.answer));
+    items.push(details);
+  }
+  return items.map((item) => {
+    const li = el(doc, "li");
+    li.append(item);
+    return li;
+  });
 }
 
 // --- forms --------------------------------------------------------------------------

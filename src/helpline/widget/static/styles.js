@@ -57,6 +57,14 @@ svg.stroke { fill: none; stroke: currentColor; stroke-width: 2; stroke-linecap: 
 .item-line { font-size: 14px; color: var(--muted); overflow: hidden; text-overflow: ellipsis;
   white-space: nowrap; }
 .item.unread .item-line { color: var(--fg); font-weight: 600; }
+.sources { display: block; font-size: 12px; margin-top: 4px; opacity: .85; }
+a.item { text-decoration: none; }
+.item .wrap { white-space: normal; }
+.help { display: flex; flex-direction: column; gap: 8px; }
+.find { display: block; margin-top: 6px; padding: 0; border: 0; background: none; font: inherit;
+  color: inherit; text-decoration: underline; cursor: pointer; }
+.help-q { border: 1px solid var(--line); border-radius: 10px; padding: 9px 10px; font: inherit;
+  color: var(--fg); background: var(--bg); }
 .dot { align-self: flex-start; font-size: 11px; font-weight: 700; border-radius: 8px;
   padding: 1px 7px; background: var(--brand); color: var(--on-brand); }
 .form { display: flex; flex-direction: column; gap: 12px; margin: 0; }

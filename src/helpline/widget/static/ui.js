@@ -5,7 +5,7 @@
 
 import { CSS } from "./styles.js";
 import { direction, t } from "./i18n.js";
-import { el, formatTime, logoSrc, readableTextColor, renderText } from "./format.js";
+import { el, formatTime, LINK_REL, logoSrc, readableTextColor, renderText } from "./format.js";
 import { latestIncomingSeq, timeline } from "./state.js";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -92,7 +92,7 @@ function messageText(locale, message) {
 
 function senderName(locale, config, message) {
   if (message.sender_kind === "contact") return t(locale, "you");
-  if (message.sender_kind === "bot") return t(locale, "bot");
+  if (message.sender_kind === "bot") return (config && config.bot_name) || t(locale, "bot");
   return (config && config.name) || t(locale, "agent");
 }
 
@@ -102,7 +102,21 @@ function sizeText(bytes) {
   return bytes < 1048576 ? `${Math.round(bytes / 1024)} KB` : `${(bytes / 1048576).toFixed(1)} MB`;
 }
 
-export function createUI(root, handlers) {
+/** A bot answer's sources: "[1] Title", a link to its help-centre page when it has one there.
+ * Paths are resolved on Helpline's address, and only a link that stays on it is made. */
+function sources(doc, locale, citations, apiBase) {
+  const box = el(doc, "span", { class: "sources" }, t(locale, "sources"));
+  const home = new URL(apiBase).origin;
+  citations.forEach((citation, index) => {
+    const label = `[${index + 1}] ${citation.title}`;
+    const url = citation.path ? new URL(citation.path, home) : null;
+    const link = url && url.origin === home && el(doc, "a", { href: url.href, target: "_blank", rel: LINK_REL }, label);
+    box.append(" ", link || el(doc, "span", {}, label));
+  });
+  return box;
+}
+
+export function createUI(root, handlers, apiBase = location.origin) {
   const doc = root.ownerDocument || document;
   const ui = build(doc, root);
   const nodes = new Map(); // timeline key -> rendered <li>
@@ -187,6 +201,7 @@ export function createUI(root, handlers) {
     if (!message.event && message.attachments && message.attachments.length) {
       li.appendChild(files(locale, message.attachments));
     }
+    if (message.citations && message.citations.length) li.appendChild(sources(doc, locale, message.citations, apiBase));
     if (!message.event) {
       const who = senderName(locale, config, message);
       li.appendChild(el(doc, "span", { class: "meta" }, `${who} · ${formatTime(message.created_at, locale)}`));
@@ -307,8 +322,17 @@ export function createUI(root, handlers) {
 
   const greeting = el(doc, "li", { class: "msg theirs", dir: "auto" });
 
+  // Under the greeting of a conversation not yet started: the way to the help centre's search
+  // on the home screen, when the workspace has one.
+  const findAnswer = el(doc, "button", { class: "find", type: "button" });
+  findAnswer.addEventListener("click", () => handlers.onHome());
+
   function showGreeting(state) {
     greeting.textContent = (state.config && state.config.greeting) || t(state.locale, "greeting");
+    if (state.config && state.config.help_centre_url && !state.messages.length) {
+      findAnswer.textContent = t(state.locale, "searchHelp");
+      greeting.append(findAnswer);
+    }
     ui.log.prepend(greeting);
   }
 
@@ -330,7 +354,8 @@ export function createUI(root, handlers) {
   function showScreen(state) {
     const { screen } = state;
     for (const [name, box] of Object.entries(ui.screens)) box.hidden = name !== screen;
-    ui.back.hidden = screen === "home" || (!state.conversations.length && screen !== "sent");
+    const homeHasMore = state.conversations.length || (state.config && state.config.help_centre_url);
+    ui.back.hidden = screen === "home" || (!homeHasMore && screen !== "sent");
     if (!screens) {
       if (state.open && !loading) loadScreens();
       return;
