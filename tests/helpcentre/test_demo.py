@@ -37,7 +37,7 @@ async def test_the_demo_help_centre_is_added_once(
 
     assert workspace.settings["bot_enabled"] is True
     assert collections == len(COLLECTIONS) == 3
-    assert faqs == len(FAQ) == 8
+    assert faqs == len(FAQ) == 9
     assert len(slugs) == sum(len(c.articles) for c in COLLECTIONS) == 6
     assert home.status_code == 200
     for demo in COLLECTIONS:

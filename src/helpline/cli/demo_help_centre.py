@@ -94,6 +94,13 @@ COLLECTIONS = (
 # (question, phrasings, answer, tags)
 FAQ = (
     (
+        "How long does delivery take?",
+        ["When will my order arrive?", "delivery time", "How fast do you ship?"],
+        "We ship within one working day: delivery takes 1-2 working days in France, 2-4 in "
+        "the EU and 5-10 elsewhere.",
+        ["shipping"],
+    ),
+    (
         "How much does shipping cost?",
         ["What are the delivery fees?", "Is delivery free?", "shipping price"],
         "4.90 EUR in France, 7.90 EUR in the EU, free above 50 EUR.",
