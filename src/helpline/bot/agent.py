@@ -17,7 +17,7 @@ from typing import Any, Final
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from helpline.bot import fallback, rules
+from helpline.bot import fallback, prompts, rules
 from helpline.bot.escalation import asks_for_human as asks_for_human  # re-exported, as before
 from helpline.bot.llm import Draft, LLMClient, LLMError
 from helpline.bot.reasons import HandoffReason as HandoffReason  # re-exported, as before
@@ -132,7 +132,7 @@ async def compose(
         log.warning("bot_llm_failed", error=str(exc))
         return _discarded(replace(decision, handoff=HandoffReason.llm_failed), stream)
     text = inert(draft.text)
-    if not draft.grounded or not text:
+    if not draft.grounded or not text or prompts.echoes_rules(text):
         return _discarded(replace(decision, handoff=HandoffReason.not_supported), stream)
     return replace(decision, text=text, citations=_citations(draft, decision.sources))
 

@@ -49,3 +49,22 @@ def system_prompt(*, name: str = "", persona: str = "", language: str = "") -> s
     if profile:
         prompt += PROFILE_PROMPT.format(profile=profile)
     return prompt
+
+
+def _fragments() -> tuple[str, ...]:
+    lines = (SYSTEM_PROMPT + PROFILE_PROMPT).splitlines()
+    cleaned = (" ".join(line.strip().lstrip("- ").split()).lower() for line in lines)
+    return (*(line for line in cleaned if len(line) >= 24), "<<<profile", "profile>>>")
+
+
+# Lines of the instructions long enough that an answer holding one is repeating them.
+_RULE_FRAGMENTS: Final = _fragments()
+
+
+def echoes_rules(text: str) -> bool:
+    """Whether the model's text repeats its instructions word for word (a line of the rules,
+    or the profile's fence). Such a text answers nothing, even when it cites a source (the
+    rules themselves say "[1]"), and is not posted. A paraphrase is not caught: the rules are
+    public, this only keeps a prompt dump out of a customer's conversation."""
+    said = " ".join(text.split()).lower()
+    return any(fragment in said for fragment in _RULE_FRAGMENTS)
