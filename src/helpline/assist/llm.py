@@ -5,10 +5,7 @@ A suggested reply needs no client of its own: it is the bot's answer (bot.llm), 
 agent to edit. Whatever the model writes is untrusted: service.py makes it inert.
 """
 
-from typing import Any, Final, Protocol
-
-import anyio
-import httpx
+from typing import Final, Protocol
 
 from helpline.assist.prompts import (
     SUMMARY_SYSTEM_PROMPT,
@@ -16,7 +13,7 @@ from helpline.assist.prompts import (
     TRANSCRIPT_END,
     TRANSCRIPT_START,
 )
-from helpline.bot.llm import LLMError
+from helpline.bot.llm import completion_text, post_chat
 from helpline.settings import Settings
 
 MAX_SUMMARY_CHARS: Final = 2000
@@ -49,28 +46,10 @@ class OpenAICompatibleSummariser:
                 {"role": "user", "content": prompt},
             ],
         }
-        headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
-        try:
-            # fail_after bounds the whole exchange, as the bot's client does.
-            with anyio.fail_after(self.timeout_s):
-                async with httpx.AsyncClient(timeout=self.timeout_s) as client:
-                    response = await client.post(self.url, json=payload, headers=headers)
-        except (httpx.HTTPError, TimeoutError) as exc:
-            raise LLMError(f"The LLM did not answer: {type(exc).__name__}.") from exc
-        if response.status_code != httpx.codes.OK:
-            raise LLMError(f"The LLM answered with HTTP {response.status_code}.")
-        return _content(response)[:MAX_SUMMARY_CHARS]
-
-
-def _content(response: httpx.Response) -> str:
-    try:
-        body: Any = response.json()
-        content = body["choices"][0]["message"]["content"]
-    except (ValueError, KeyError, IndexError, TypeError) as exc:
-        raise LLMError("The LLM's answer is not a chat completion.") from exc
-    if not isinstance(content, str):
-        raise LLMError("The LLM's answer has no text.")
-    return content
+        response = await post_chat(
+            self.url, payload, api_key=self.api_key, timeout_s=self.timeout_s
+        )
+        return completion_text(response)[:MAX_SUMMARY_CHARS]
 
 
 def summariser(settings: Settings) -> Summariser | None:

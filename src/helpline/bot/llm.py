@@ -140,7 +140,7 @@ class OpenAICompatibleLLM:
                     if not _is_event_stream(response):
                         # A server that does not stream answers with the whole completion.
                         await response.aread()
-                        return _content(response)
+                        return completion_text(response)
                     return await _streamed(response.aiter_lines(), on_text)
         except (httpx.HTTPError, TimeoutError) as exc:
             raise LLMError(f"The LLM did not answer: {type(exc).__name__}.") from exc
@@ -192,7 +192,26 @@ def _showable(text: str) -> bool:
     return bool(start) and not HANDOFF_REPLY.startswith(start)
 
 
-def _content(response: httpx.Response) -> str:
+async def post_chat(
+    url: str, payload: dict[str, Any], *, api_key: str, timeout_s: float
+) -> httpx.Response:
+    """One chat completion request, not streamed, given up after `timeout_s` in all (httpx's
+    limits are per phase; fail_after bounds the whole exchange): its 200 response, or
+    LLMError. For the callers that need no stream (assist's summary, the staff assistant)."""
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+    try:
+        with anyio.fail_after(timeout_s):
+            async with httpx.AsyncClient(timeout=timeout_s) as client:
+                response = await client.post(url, json=payload, headers=headers)
+    except (httpx.HTTPError, TimeoutError) as exc:
+        raise LLMError(f"The LLM did not answer: {type(exc).__name__}.") from exc
+    if response.status_code != httpx.codes.OK:
+        raise LLMError(f"The LLM answered with HTTP {response.status_code}.")
+    return response
+
+
+def completion_text(response: httpx.Response) -> str:
+    """The text of a chat completion's first choice, or LLMError."""
     try:
         body: Any = response.json()
         content = body["choices"][0]["message"]["content"]

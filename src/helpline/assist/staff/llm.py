@@ -12,7 +12,7 @@ from typing import Any, Final, Protocol
 
 import httpx
 
-from helpline.bot.llm import LLMError
+from helpline.bot.llm import LLMError, post_chat
 from helpline.settings import Settings
 
 MAX_ANSWER_CHARS: Final = 4000
@@ -78,14 +78,9 @@ class OpenAICompatibleToolLLM:
         }
         if tools:
             payload["tools"] = tools
-        headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
-        try:
-            async with httpx.AsyncClient(timeout=self.timeout_s) as client:
-                response = await client.post(self.url, json=payload, headers=headers)
-        except httpx.HTTPError as exc:
-            raise LLMError(f"The LLM did not answer: {type(exc).__name__}.") from exc
-        if response.status_code != httpx.codes.OK:
-            raise LLMError(f"The LLM answered with HTTP {response.status_code}.")
+        response = await post_chat(
+            self.url, payload, api_key=self.api_key, timeout_s=self.timeout_s
+        )
         return _completion(response)
 
 
