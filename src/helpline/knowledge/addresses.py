@@ -36,6 +36,17 @@ async def derived_slug(repository: ArticleRepository | CollectionRepository, tex
     return first_free(base, taken.__contains__)
 
 
+async def chosen_slug(
+    repository: ArticleRepository | CollectionRepository, slug: str | None, text: str
+) -> str:
+    """The slug for a new article or collection: the one given, if free (SlugTaken
+    otherwise), or one made from `text`, its title or name."""
+    if slug is None:
+        return await derived_slug(repository, text)
+    await require_free(repository, slug, None)
+    return slug
+
+
 async def require_free(
     repository: ArticleRepository | CollectionRepository,
     slug: str,

@@ -37,10 +37,7 @@ async def create_collection(
     """`principal` None is the system (the demo, a test). The slug is made from the name when
     not given; a given one that is used is SlugTaken."""
     collections = CollectionRepository(session, workspace_id=workspace_id)
-    if slug is None:
-        slug = await addresses.derived_slug(collections, name)
-    else:
-        await addresses.require_free(collections, slug, None)
+    slug = await addresses.chosen_slug(collections, slug, name)
     collection = Collection(
         id=new_id(),
         workspace_id=workspace_id,

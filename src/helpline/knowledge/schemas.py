@@ -23,7 +23,9 @@ Phrasings = Annotated[
 Tags = Annotated[list[Annotated[str, Field(min_length=1, max_length=50)]], Field(max_length=20)]
 Title = Annotated[str, Field(min_length=1, max_length=300)]
 Body = Annotated[str, Field(max_length=MAX_ARTICLE_CHARS)]
-Locale = Annotated[str, Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")]
+# A language code such as en or fr-CA.
+LOCALE_PATTERN = r"^[a-z]{2}(-[A-Z]{2})?$"
+Locale = Annotated[str, Field(pattern=LOCALE_PATTERN)]
 Slug = Annotated[
     str,
     Field(

@@ -118,10 +118,7 @@ async def create_article(
     UnknownCollection when `collection_id` is not one of the workspace's collections."""
     articles = ArticleRepository(session, workspace_id=workspace_id)
     await _require_collection(session, workspace_id, collection_id)
-    if slug is None:
-        slug = await addresses.derived_slug(articles, title)
-    else:
-        await addresses.require_free(articles, slug, None)
+    slug = await addresses.chosen_slug(articles, slug, title)
     article = Article(
         id=new_id(),
         workspace_id=workspace_id,

@@ -35,7 +35,12 @@ from helpline.knowledge import service as knowledge
 from helpline.knowledge.access import access_article
 from helpline.knowledge.models import Article, ArticleStatus
 from helpline.knowledge.repository import CollectionRepository
-from helpline.knowledge.schemas import MAX_ARTICLE_CHARS, ArticleCreate, ArticleUpdate
+from helpline.knowledge.schemas import (
+    LOCALE_PATTERN,
+    MAX_ARTICLE_CHARS,
+    ArticleCreate,
+    ArticleUpdate,
+)
 from helpline.knowledge.slugs import SLUG_PATTERN
 from helpline.tenancy import service as tenancy
 
@@ -49,7 +54,6 @@ FIELD_LABELS: Final = {
     "locale": "The language",
     "status": "The status",
 }
-_LOCALE: Final = re.compile(r"^[a-z]{2}(-[A-Z]{2})?$")
 # Twice the schema's bound, so that a text a little too long is explained by the page
 # (validated) rather than refused before it is read.
 Body = Annotated[str, Form(max_length=2 * MAX_ARTICLE_CHARS)]
@@ -100,7 +104,7 @@ def _checked(typed: dict[str, str], *, new: bool) -> dict[str, Any]:
             "The address may hold only lower-case letters a-z and digits, in words joined by "
             "single hyphens (for example shipping-times)."
         )
-    if not _LOCALE.match(locale):
+    if not re.fullmatch(LOCALE_PATTERN, locale):
         raise InvalidInput("The language must be a code such as en, fr or fr-CA.")
     values: dict[str, Any] = {
         "title": typed["title"],
