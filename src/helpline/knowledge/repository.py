@@ -193,6 +193,12 @@ class ChunkRepository(TenantRepository[KnowledgeChunk]):
 
     model = KnowledgeChunk
 
+    async def any_published(self) -> bool:
+        """Whether the workspace has anything published: only published entries and
+        articles have chunks, so one indexed probe tells."""
+        found = self.base_statement().with_only_columns(KnowledgeChunk.id).limit(1)
+        return (await self.session.scalar(found)) is not None
+
     async def add_all(self, chunks: Sequence[KnowledgeChunk]) -> None:
         self.session.add_all(chunks)
         await self.session.flush()

@@ -1,11 +1,9 @@
 """The widget's public configuration and its install snippet, built from workspace settings;
 the attributes a visitor sets on themself."""
 
-import uuid
 from html import escape
 from typing import Any, Final
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpline.auth.principals import VisitorPrincipal
@@ -14,7 +12,7 @@ from helpline.contacts.repository import ContactRepository
 from helpline.core.errors import NotAuthenticated
 from helpline.core.time import utc_now
 from helpline.helpcentre import service as helpcentre
-from helpline.knowledge.models import KnowledgeChunk
+from helpline.knowledge.repository import ChunkRepository
 from helpline.tenancy.models import Workspace
 from helpline.tenancy.schemas import WorkspaceSettings
 from helpline.visitors import service as visitors
@@ -34,15 +32,9 @@ async def public_config(session: AsyncSession, public_key: str, public_url: str)
     """The look of the widget of the active workspace with this key; NotFound otherwise."""
     workspace = await visitors.widget_workspace(session, public_key)
     help_centre_url = ""
-    if await _has_published_knowledge(session, workspace.id):
+    if await ChunkRepository(session, workspace_id=workspace.id).any_published():
         help_centre_url = public_url.rstrip("/") + helpcentre.centre_of(workspace).path
     return config_of(workspace, help_centre_url=help_centre_url)
-
-
-async def _has_published_knowledge(session: AsyncSession, workspace_id: uuid.UUID) -> bool:
-    # Only published entries and articles have chunks (docs/knowledge.md): one indexed probe.
-    found = select(KnowledgeChunk.id).where(KnowledgeChunk.workspace_id == workspace_id).limit(1)
-    return (await session.scalar(found)) is not None
 
 
 def config_of(workspace: Workspace, *, help_centre_url: str = "") -> WidgetConfig:
