@@ -129,8 +129,10 @@ FORBIDDEN_KEYS = {
     "secret_key",
     "smtp_password",
     "identity_secret",
+    "sealed_api_key",
 }
-FORBIDDEN_VALUE_MARKERS = ("$argon2",)
+# An argon2 hash; a Fernet token (core/encryption.py: version byte 0x80, then a timestamp).
+FORBIDDEN_VALUE_MARKERS = ("$argon2", "gAAAAA")
 # Visitor tokens: random, so a real one is long; shorter "hlv_" text is not a token.
 VISITOR_TOKEN = re.compile(r"hlv_[A-Za-z0-9_-]{20,}")
 # The only routes that may answer with these, and only these.

@@ -16,6 +16,7 @@ from helpline.helpcentre.widget_api import router as widget_help_router
 from helpline.knowledge.api import router as knowledge_router
 from helpline.knowledge.import_api import router as knowledge_import_router
 from helpline.knowledge.suggestions.api import router as suggestions_router
+from helpline.llm.api import router as llm_router
 from helpline.operations.api import router as operations_router
 from helpline.reports.api import router as reports_router
 from helpline.sockets.api import router as sockets_router
@@ -43,6 +44,7 @@ ROUTERS = (
     knowledge_import_router,
     widget_help_router,
     canned_router,
+    llm_router,
     bot_router,
     assist_router,
     staff_assistant_router,

@@ -25,6 +25,7 @@ from helpline.knowledge.models import (
     KnowledgeChunk,
 )
 from helpline.knowledge.suggestions.models import FaqSuggestion
+from helpline.llm.models import LLMConfig
 from helpline.mail.models import OutboxEmail
 from helpline.tenancy.models import (
     Invitation,
@@ -54,6 +55,7 @@ __all__ = [
     "Invitation",
     "Job",
     "KnowledgeChunk",
+    "LLMConfig",
     "Membership",
     "Message",
     "OutboxEmail",

@@ -175,6 +175,11 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr = SecretStr("")
     # How long the bot waits for the LLM before it hands the conversation to a person.
     llm_timeout: Duration = timedelta(seconds=15)
+    # Whether a workspace's own LLM endpoint may be a private or loopback address (a model on
+    # your own network, such as Ollama here) or plain http. Off: public https hosts only, so
+    # that an admin's address cannot make our servers call into our own network
+    # (llm/addresses.py). The platform's endpoint above is never restricted.
+    llm_allow_private_urls: bool = False
     # Whether the bot and knowledge search fuse embeddings with full-text search (the fused
     # confidence is calibrated for hand-off: docs/benchmarks.md, Bot). Without a model, full-text
     # only either way. Vectors are computed either way.

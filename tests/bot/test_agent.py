@@ -12,6 +12,7 @@ from helpline.bot.llm import OpenAICompatibleLLM
 from helpline.conversations.models import Conversation, Message, Owner, SenderKind
 from helpline.core.runtime import Runtime
 from helpline.core.unit_of_work import unit_of_work
+from helpline.llm.endpoint import LLMEndpoint
 from helpline.tenancy.models import Role
 from helpline.tenancy.schemas import WorkspaceSettings
 from tests.bot.support import enable_bot, history, visitor_starts
@@ -19,6 +20,10 @@ from tests.conversations.support import conversation_row
 from tests.fixtures.llm import stand_in_llm
 from tests.fixtures.world import World
 from tests.knowledge.support import SHOP_FAQ, add_faqs
+
+
+def _endpoint(base_url: str, api_key: str = "") -> LLMEndpoint:
+    return LLMEndpoint(base_url=base_url, model="m", api_key=api_key, timeout_s=5)
 
 
 class TestAsksForHuman:
@@ -75,7 +80,7 @@ class TestUnsupportedAnswers:
         self, client: httpx.AsyncClient, runtime: Runtime, world: World, reply: str
     ) -> None:
         async with stand_in_llm(reply=reply) as server:
-            llm = OpenAICompatibleLLM(base_url=server.base_url, model="m", api_key="k", timeout_s=5)
+            llm = OpenAICompatibleLLM(_endpoint(server.base_url, api_key="k"))
             turn = await _turn(runtime, world, client, llm)
 
         assert (turn.outcome, turn.reason) == (
@@ -90,7 +95,7 @@ class TestUnsupportedAnswers:
         self, client: httpx.AsyncClient, runtime: Runtime, world: World
     ) -> None:
         async with stand_in_llm(reply="HANDOFF") as server:
-            llm = OpenAICompatibleLLM(base_url=server.base_url, model="m", api_key="", timeout_s=5)
+            llm = OpenAICompatibleLLM(_endpoint(server.base_url))
             first = await _turn(runtime, world, client, llm)
             assert first.message is not None
             async with unit_of_work(runtime.sessionmaker) as session:

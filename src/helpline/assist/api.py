@@ -12,12 +12,12 @@ from helpline.assist.llm import summariser
 from helpline.assist.schemas import SuggestionRead, SummaryRead
 from helpline.auth.dependencies import WorkspaceAuth
 from helpline.auth.principals import ALL_ROLES, ApiKeyPrincipal, MemberPrincipal, Scope
-from helpline.bot.llm import LLMClient, llm_client
+from helpline.bot.llm import llm_client
 from helpline.conversations.access import access_conversation
 from helpline.core.deps import RuntimeDep, SessionDep
 from helpline.core.errors import NotFound, responses
 from helpline.knowledge import embeddings
-from helpline.settings import Settings
+from helpline.llm import service as llm_config
 
 router = APIRouter(prefix="/api/v1", tags=["agent assist"])
 
@@ -37,10 +37,6 @@ async def _end_reading(session: AsyncSession) -> None:
     await session.commit()
 
 
-def _llm(settings: Settings) -> LLMClient | None:
-    return llm_client(settings) if settings.llm_base_url else None
-
-
 @router.post(f"{BY_ID}/suggested-reply", responses=ERRORS)
 async def suggest_reply(
     conversation_id: uuid.UUID,
@@ -55,8 +51,9 @@ async def suggest_reply(
     context = await assist.prepare_reply(
         session, conversation, principal, embedder=embeddings.for_answers(settings)
     )
+    endpoint = await llm_config.endpoint_for(session, settings, principal.workspace_id)
     await _end_reading(session)
-    return await assist.draft_reply(context, _llm(settings))
+    return await assist.draft_reply(context, None if endpoint is None else llm_client(endpoint))
 
 
 @router.post(f"{BY_ID}/summary", responses=ERRORS)
@@ -70,5 +67,6 @@ async def summarise(
     language model, or else quoted from the conversation itself."""
     conversation = await access_conversation(session, principal, conversation_id)
     context = await assist.prepare_summary(session, conversation, principal)
+    endpoint = await llm_config.endpoint_for(session, runtime.settings, principal.workspace_id)
     await _end_reading(session)
-    return await assist.write_summary(context, summariser(runtime.settings))
+    return await assist.write_summary(context, summariser(endpoint))

@@ -28,7 +28,7 @@ from helpline.assist.schemas import (
     SummaryRead,
 )
 from helpline.auth.principals import WorkspacePrincipal
-from helpline.bot.llm import ExtractiveLLM, LLMClient, LLMError
+from helpline.bot.llm import ExtractiveLLM, LLMClient
 from helpline.bot.text import inert
 from helpline.conversations import service as conversations
 from helpline.conversations.models import Conversation, Message
@@ -38,6 +38,7 @@ from helpline.knowledge import retrieval
 from helpline.knowledge.embeddings import Embedder
 from helpline.knowledge.models import SourceKind
 from helpline.knowledge.retrieval import Passage
+from helpline.llm.endpoint import LLMError
 from helpline.tenancy import service as tenancy
 from helpline.tenancy.schemas import WorkspaceSettings
 

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpline.bot import fallback, prompts, rules
 from helpline.bot.escalation import asks_for_human as asks_for_human  # re-exported, as before
-from helpline.bot.llm import Draft, LLMClient, LLMError
+from helpline.bot.llm import Draft, LLMClient
 from helpline.bot.reasons import HandoffReason as HandoffReason  # re-exported, as before
 from helpline.bot.settings import BotAction
 from helpline.bot.streaming import AnswerStream
@@ -33,6 +33,7 @@ from helpline.knowledge import retrieval
 from helpline.knowledge.embeddings import Embedder
 from helpline.knowledge.models import SourceKind
 from helpline.knowledge.retrieval import Passage
+from helpline.llm.endpoint import LLMError
 from helpline.tenancy.schemas import WorkspaceSettings
 
 log = structlog.get_logger(__name__)

@@ -24,7 +24,7 @@ import httpx
 from helpline.bot.prompts import HANDOFF_REPLY, SYSTEM_PROMPT, USER_PROMPT
 from helpline.knowledge.models import SourceKind
 from helpline.knowledge.retrieval import Passage
-from helpline.settings import Settings
+from helpline.llm.endpoint import LLMEndpoint, LLMError
 
 _CITATION: Final = re.compile(r"\[(\d{1,2})\]")
 # An article chunk starts with "Title — Heading" on its own line (knowledge.chunking).
@@ -33,6 +33,13 @@ MAX_ANSWER_CHARS: Final = 4000
 # Server-sent events: each event's payload is on its `data:` lines; this one ends the stream.
 _SSE_DATA: Final = "data:"
 _SSE_DONE: Final = "[DONE]"
+CHAT_PATH: Final = "/chat/completions"
+_STATUS_HINTS: Final[dict[int, str]] = {
+    401: " Check the API key.",
+    403: " Check the API key and what it is allowed to use.",
+    404: " Check the address (the base URL ends before /chat/completions) and the model's name.",
+    429: " The provider is rate limiting this key.",
+}
 
 # Called with the answer's text so far, as it grows (see the module docstring).
 OnText = Callable[[str], None]
@@ -45,10 +52,6 @@ class Draft:
     cited: tuple[int, ...]
     # False: the model found no answer in the sources.
     grounded: bool
-
-
-class LLMError(Exception):
-    """The model could not answer: unreachable, too slow, or an answer we cannot read."""
 
 
 class LLMClient(Protocol):
@@ -74,24 +77,13 @@ class ExtractiveLLM:
 
 
 class OpenAICompatibleLLM:
-    """POST {base_url}/chat/completions with `"stream": true`, giving up after `timeout_s` in
-    all (connecting, waiting, and every chunk until the last)."""
+    """POST {base_url}/chat/completions with `"stream": true`, giving up after the endpoint's
+    `timeout_s` in all (connecting, waiting, and every chunk until the last)."""
 
-    def __init__(
-        self,
-        *,
-        base_url: str,
-        model: str,
-        api_key: str,
-        timeout_s: float,
-        system_prompt: str = SYSTEM_PROMPT,
-    ) -> None:
-        self.url = base_url.rstrip("/") + "/chat/completions"
+    def __init__(self, endpoint: LLMEndpoint, *, system_prompt: str = SYSTEM_PROMPT) -> None:
+        self.endpoint = endpoint
         # The rules first, then the workspace's bot profile, if any (prompts.system_prompt).
         self.system_prompt = system_prompt
-        self.model = model
-        self.api_key = api_key
-        self.timeout_s = timeout_s
 
     async def answer(
         self, question: str, sources: Sequence[Passage], on_text: OnText | None = None
@@ -114,8 +106,9 @@ class OpenAICompatibleLLM:
         numbered = "\n\n".join(
             f"[{i}] {source.title}\n{source.text}" for i, source in enumerate(sources, start=1)
         )
+        endpoint = self.endpoint
         payload = {
-            "model": self.model,
+            "model": endpoint.model,
             "temperature": 0,
             "stream": True,
             "messages": [
@@ -126,17 +119,22 @@ class OpenAICompatibleLLM:
                 },
             ],
         }
-        headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
         try:
             # Both limits: httpx's per phase, and fail_after over the whole exchange (a server
             # trickling chunks would otherwise reset httpx's read timeout forever).
-            with anyio.fail_after(self.timeout_s):
+            with anyio.fail_after(endpoint.timeout_s):
+                await endpoint.ensure_callable()
                 async with (
-                    httpx.AsyncClient(timeout=self.timeout_s) as client,
-                    client.stream("POST", self.url, json=payload, headers=headers) as response,
+                    httpx.AsyncClient(timeout=endpoint.timeout_s) as client,
+                    client.stream(
+                        "POST",
+                        endpoint.url(CHAT_PATH),
+                        json=payload,
+                        headers=_headers(endpoint),
+                    ) as response,
                 ):
                     if response.status_code != httpx.codes.OK:
-                        raise LLMError(f"The LLM answered with HTTP {response.status_code}.")
+                        raise LLMError(status_problem(response.status_code))
                     if not _is_event_stream(response):
                         # A server that does not stream answers with the whole completion.
                         await response.aread()
@@ -192,22 +190,34 @@ def _showable(text: str) -> bool:
     return bool(start) and not HANDOFF_REPLY.startswith(start)
 
 
-async def post_chat(
-    url: str, payload: dict[str, Any], *, api_key: str, timeout_s: float
-) -> httpx.Response:
-    """One chat completion request, not streamed, given up after `timeout_s` in all (httpx's
-    limits are per phase; fail_after bounds the whole exchange): its 200 response, or
-    LLMError. For the callers that need no stream (assist's summary, the staff assistant)."""
-    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+async def post_chat(endpoint: LLMEndpoint, payload: dict[str, Any]) -> httpx.Response:
+    """One chat completion request, not streamed, given up after the endpoint's `timeout_s`
+    in all (httpx's limits are per phase; fail_after bounds the whole exchange): its 200
+    response, or LLMError. For the callers that need no stream (assist's summary, the staff
+    assistant, the connection test)."""
+    timeout_s = endpoint.timeout_s
     try:
         with anyio.fail_after(timeout_s):
+            await endpoint.ensure_callable()
             async with httpx.AsyncClient(timeout=timeout_s) as client:
-                response = await client.post(url, json=payload, headers=headers)
+                response = await client.post(
+                    endpoint.url(CHAT_PATH), json=payload, headers=_headers(endpoint)
+                )
     except (httpx.HTTPError, TimeoutError) as exc:
         raise LLMError(f"The LLM did not answer: {type(exc).__name__}.") from exc
     if response.status_code != httpx.codes.OK:
-        raise LLMError(f"The LLM answered with HTTP {response.status_code}.")
+        raise LLMError(status_problem(response.status_code))
     return response
+
+
+def _headers(endpoint: LLMEndpoint) -> dict[str, str]:
+    return {"Authorization": f"Bearer {endpoint.api_key}"} if endpoint.api_key else {}
+
+
+def status_problem(status: int) -> str:
+    """What an error status from the model's endpoint most likely means, for whoever set it."""
+    hint = _STATUS_HINTS.get(status, "")
+    return f"The LLM answered with HTTP {status}.{hint}"
 
 
 def completion_text(response: httpx.Response) -> str:
@@ -222,15 +232,10 @@ def completion_text(response: httpx.Response) -> str:
     return content
 
 
-def llm_client(settings: Settings, *, system_prompt: str = SYSTEM_PROMPT) -> LLMClient:
-    """The configured model: the endpoint in HELPLINE_LLM_BASE_URL, else the offline default.
-    `system_prompt`: prompts.system_prompt(...) with a workspace's bot profile."""
-    if not settings.llm_base_url:
+def llm_client(endpoint: LLMEndpoint | None, *, system_prompt: str = SYSTEM_PROMPT) -> LLMClient:
+    """The model at `endpoint` (llm.service.endpoint_for: the workspace's choice), or with
+    none the offline default. `system_prompt`: prompts.system_prompt(...) with a workspace's
+    bot profile."""
+    if endpoint is None:
         return ExtractiveLLM()
-    return OpenAICompatibleLLM(
-        base_url=settings.llm_base_url,
-        model=settings.llm_model,
-        api_key=settings.llm_api_key.get_secret_value(),
-        timeout_s=settings.llm_timeout.total_seconds(),
-        system_prompt=system_prompt,
-    )
+    return OpenAICompatibleLLM(endpoint, system_prompt=system_prompt)

@@ -10,6 +10,7 @@ from helpline.conversations import service as conversations
 from helpline.conversations.access import access_for_bot
 from helpline.jobs.registry import JobContext, job
 from helpline.knowledge import embeddings
+from helpline.llm import service as llm_config
 from helpline.tenancy import service as tenancy
 from helpline.tenancy.schemas import WorkspaceSettings
 
@@ -39,8 +40,9 @@ async def reply(ctx: JobContext, args: conversations.BotReplyArgs) -> None:
         )
         question = message.body
         stream = AnswerStream.of(ctx.session, conversation, agent.answer_id(message))
+        endpoint = await llm_config.endpoint_for(reading, ctx.runtime.settings, args.workspace_id)
     try:
-        llm = llm_client(ctx.runtime.settings, system_prompt=bot_prompt(config))
+        llm = llm_client(endpoint, system_prompt=bot_prompt(config))
         decision = await agent.compose(decision, question, llm, stream=stream)
         found = await access_for_bot(ctx.session, *ids)
         if found is None:

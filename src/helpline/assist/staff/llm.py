@@ -1,5 +1,5 @@
 """The staff assistant's model: OpenAI chat completions with function calling (`tools`), not
-streamed, at the bot's endpoint, model and key (HELPLINE_LLM_*). One call is one round:
+streamed, at the workspace bot's endpoint, model and key (llm.service.endpoint_for). One call is one round:
 the model answers with text or asks for tool calls. The whole exchange, every round and
 every tool, is bounded by service.ask with the client's `timeout_s`.
 
@@ -12,8 +12,8 @@ from typing import Any, Final, Protocol
 
 import httpx
 
-from helpline.bot.llm import LLMError, post_chat
-from helpline.settings import Settings
+from helpline.bot.llm import post_chat
+from helpline.llm.endpoint import LLMEndpoint, LLMError
 
 MAX_ANSWER_CHARS: Final = 4000
 # More calls than this in one round are ignored: a model asking for many is looping.
@@ -61,26 +61,22 @@ class OpenAICompatibleToolLLM:
     """POST {base_url}/chat/completions with the tools offered (none: the model must write
     its answer). Raises LLMError when the model fails or answers something unreadable."""
 
-    def __init__(self, *, base_url: str, model: str, api_key: str, timeout_s: float) -> None:
-        self.url = base_url.rstrip("/") + "/chat/completions"
-        self.model = model
-        self.api_key = api_key
-        self.timeout_s = timeout_s
+    def __init__(self, endpoint: LLMEndpoint) -> None:
+        self.endpoint = endpoint
+        self.timeout_s = endpoint.timeout_s
 
     async def complete(
         self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]
     ) -> Completion:
         payload: dict[str, Any] = {
-            "model": self.model,
+            "model": self.endpoint.model,
             "temperature": 0,
             "stream": False,
             "messages": messages,
         }
         if tools:
             payload["tools"] = tools
-        response = await post_chat(
-            self.url, payload, api_key=self.api_key, timeout_s=self.timeout_s
-        )
+        response = await post_chat(self.endpoint, payload)
         return _completion(response)
 
 
@@ -114,13 +110,6 @@ def _call(raw: Any, n: int) -> ToolCall:
     return ToolCall(id=call_id[:MAX_NAME_CHARS], name=name[:MAX_NAME_CHARS], arguments=arguments)
 
 
-def tool_calling_llm(settings: Settings) -> ToolCallingLLM | None:
-    """The configured model, or None: the assistant then answers from its tools alone."""
-    if not settings.llm_base_url:
-        return None
-    return OpenAICompatibleToolLLM(
-        base_url=settings.llm_base_url,
-        model=settings.llm_model,
-        api_key=settings.llm_api_key.get_secret_value(),
-        timeout_s=settings.llm_timeout.total_seconds(),
-    )
+def tool_calling_llm(endpoint: LLMEndpoint | None) -> ToolCallingLLM | None:
+    """The workspace's model, or None: the assistant then answers from its tools alone."""
+    return None if endpoint is None else OpenAICompatibleToolLLM(endpoint)

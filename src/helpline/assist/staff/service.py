@@ -30,9 +30,9 @@ from helpline.assist.staff.tools import (
     Toolbox,
     ToolResult,
 )
-from helpline.bot.llm import LLMError
 from helpline.bot.text import inert
 from helpline.core.errors import AppError
+from helpline.llm.endpoint import LLMError
 
 log = structlog.get_logger(__name__)
 

@@ -8,6 +8,7 @@ from helpline.dashboard.guards import Member
 from helpline.dashboard.pages import PageRoute
 from helpline.dashboard.routes.settings_base import first_page_for
 from helpline.dashboard.routes.settings_bot import router as bot_router
+from helpline.dashboard.routes.settings_bot_model import router as bot_model_router
 from helpline.dashboard.routes.settings_canned import router as canned_router
 from helpline.dashboard.routes.settings_developers import router as developers_router
 from helpline.dashboard.routes.settings_knowledge import KNOWLEDGE_ROUTERS
@@ -37,6 +38,7 @@ SETTINGS_ROUTERS = (
     widget_router,
     canned_router,
     bot_router,
+    bot_model_router,
     # Before the knowledge editor's routes: its paths share the /app/settings/knowledge prefix.
     suggestions_router,
     *KNOWLEDGE_ROUTERS,

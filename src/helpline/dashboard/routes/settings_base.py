@@ -105,6 +105,7 @@ FLASH: Final = {
     "approved": "Added to the FAQ: the bot answers from it now.",
     "dismissed": "Dismissed.",
     "password": "Your password is changed. Your other sessions have ended.",
+    "model": "The model is saved. Test it below to see that it answers.",
 }
 
 

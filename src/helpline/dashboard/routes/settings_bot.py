@@ -1,5 +1,6 @@
 """The bot's settings page (owners and admins): its profile, messages, escalation rules and
-allowed actions, saved through the same service as `PATCH /api/v1/bot/settings`."""
+allowed actions, saved through the same service as `PATCH /api/v1/bot/settings`. Its
+language model section is saved by settings_bot_model.py."""
 
 from typing import Annotated, Any, Final
 
@@ -8,7 +9,7 @@ from fastapi import APIRouter, Form, Request, Response
 from helpline.bot import service as bot
 from helpline.bot.schemas import BotSettingsUpdate
 from helpline.bot.settings import MAX_KEYWORD_CHARS, MAX_KEYWORDS, BotAction
-from helpline.core.deps import SessionDep
+from helpline.core.deps import RuntimeDep, SessionDep
 from helpline.core.errors import AppError
 from helpline.dashboard.guards import Manager, ManagerWrite
 from helpline.dashboard.pages import PageRoute
@@ -21,6 +22,8 @@ from helpline.dashboard.routes.settings_base import (
     settings_page,
     validated,
 )
+from helpline.llm import service as llm
+from helpline.llm.schemas import LLMTestRead
 from helpline.tenancy import service as tenancy
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -43,12 +46,21 @@ FIELD_LABELS: Final = {
 Checkbox = Annotated[str | None, Form(max_length=10)]
 
 
-async def _page(
-    request: Request, session: SessionDep, viewer: Manager, refusal: Refusal | None = None
+async def bot_settings_page(
+    request: Request,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    viewer: Manager,
+    refusal: Refusal | None = None,
+    model_test: LLMTestRead | None = None,
 ) -> Response:
+    """The page, with a refused form's values and message, or a model test's outcome."""
     workspace = await tenancy.get_workspace(session, viewer.principal.workspace_id)
     context = {
         "bot": bot.bot_settings(workspace),
+        "model": await llm.read_config(session, runtime.settings, workspace.id),
+        "model_test": model_test,
+        "private_models_allowed": runtime.settings.llm_allow_private_urls,
         "hours": (await current_settings(session, viewer)).business_hours,
         "max_keywords": MAX_KEYWORDS,
         "max_keyword_chars": MAX_KEYWORD_CHARS,
@@ -59,14 +71,17 @@ async def _page(
 
 
 @router.get(PAGE)
-async def bot_page(request: Request, session: SessionDep, viewer: Manager) -> Response:
-    return await _page(request, session, viewer)
+async def bot_page(
+    request: Request, session: SessionDep, runtime: RuntimeDep, viewer: Manager
+) -> Response:
+    return await bot_settings_page(request, session, runtime, viewer)
 
 
 @router.post(PAGE)
 async def save_bot(
     request: Request,
     session: SessionDep,
+    runtime: RuntimeDep,
     viewer: ManagerWrite,
     enabled: Checkbox = None,
     name: Text = "",
@@ -121,5 +136,5 @@ async def save_bot(
         bot.update_bot_settings(session, viewer.principal, workspace, update)
     except AppError as error:
         refusal = await refuse(session, error, FORM, typed)
-        return await _page(request, session, viewer, refusal)
+        return await bot_settings_page(request, session, runtime, viewer, refusal)
     return saved(PAGE)
