@@ -31,12 +31,17 @@ async def test_a_loopback_address_is_refused_when_saved(
         )
         refused.append((response.status_code, response.json()["detail"]))
 
+    own_network = (
+        "A model on your own network needs the server to allow it "
+        "(HELPLINE_LLM_ALLOW_PRIVATE_URLS)."
+    )
     assert refused == [
         (
             422,
-            "The address must start with https://: the API key and the conversations travel in the request.",
+            "The address must start with https://, as the API key and the conversations "
+            f"travel in the request. {own_network}",
         ),
-        (422, "169.254.169.254 is not a public address."),
+        (422, f"169.254.169.254 is not a public address. {own_network}"),
     ]
     assert list(await scalars(runtime, select(LLMConfig))) == []
 

@@ -25,6 +25,9 @@ import anyio
 MAX_URL_CHARS: Final = 500
 # Names that never reach the public internet, whatever they resolve to.
 _LOCAL_SUFFIXES: Final = (".localhost", ".local", ".internal", ".lan", ".home.arpa")
+_OWN_NETWORK: Final = (
+    "A model on your own network needs the server to allow it (HELPLINE_LLM_ALLOW_PRIVATE_URLS)."
+)
 
 
 class RefusedAddress(ValueError):
@@ -57,16 +60,16 @@ def checked_url(raw: str, *, allow_private: bool) -> str:
         return url
     if parts.scheme != "https":
         raise RefusedAddress(
-            "The address must start with https://: the API key and the conversations travel "
-            "in the request."
+            "The address must start with https://, as the API key and the conversations "
+            f"travel in the request. {_OWN_NETWORK}"
         )
     host = parts.hostname.rstrip(".").lower()
     literal = _ip(host)
     if literal is not None:
         if not _is_public(literal):
-            raise RefusedAddress(f"{host} is not a public address.")
+            raise RefusedAddress(f"{host} is not a public address. {_OWN_NETWORK}")
     elif host == "localhost" or host.endswith(_LOCAL_SUFFIXES) or "." not in host:
-        raise RefusedAddress(f"{host!r} is not a public host name.")
+        raise RefusedAddress(f"{host!r} is not a public host name. {_OWN_NETWORK}")
     return url
 
 
