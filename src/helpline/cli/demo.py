@@ -42,15 +42,23 @@ DEMO_LOGINS = (
 )
 
 
+DEMO_NAME = "Acme Outdoor"
+# The demo page's header green: white text on it passes WCAG AA.
+DEMO_COLOR = "#166534"
+
+
 async def _ensure_demo(
     runtime: Runtime, session: AsyncSession, page_url: str | None = None
 ) -> Workspace:
     settings = runtime.settings
     workspace = await WorkspaceLookup(session).get_by_slug(DEMO_SLUG)
     if workspace is None:
+        # Named and coloured like the shop of the demo page (widget/demo_page.py), so the
+        # widget, the help centre and the dashboard all say whose they are.
         workspace = await tenancy.create_workspace(
-            session, None, name="Demo", slug=DEMO_SLUG, domains=["localhost", "127.0.0.1"]
+            session, None, name=DEMO_NAME, slug=DEMO_SLUG, domains=["localhost", "127.0.0.1"]
         )
+        workspace.settings = {**workspace.settings, "widget_color": DEMO_COLOR}
     _allow_widget_origin(workspace, settings.public_url)
     if page_url is not None:
         _allow_widget_origin(workspace, page_url)
