@@ -19,13 +19,17 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 import psutil
+from typing_extensions import override
+
+from helpline.operations import cluster_services
+from helpline.operations.cluster_processes import Child, ProcessGroup
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -149,66 +153,37 @@ def make_temp_dir(stack: contextlib.ExitStack, prefix: str) -> Path:
 
 # --- processes --------------------------------------------------------------------------
 
-
-@dataclass
-class Managed:
-    name: str
-    popen: subprocess.Popen[bytes]
-    log_path: Path
-
-    @property
-    def pid(self) -> int:
-        return self.popen.pid
-
-    def log_tail(self, lines: int = 30) -> str:
-        with contextlib.suppress(OSError):
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        return ""
+# A benchmark's processes go through the same code as `helpline cluster`
+# (helpline.operations.cluster_processes): one way to start and stop a cluster. The recipe
+# stays the benchmark's (bench/arrange.py): its workspace is made between the migrations and
+# the nodes, and the nodes run the jobs, as they did when the figures were first taken.
+Managed = Child
 
 
-class Processes:
+class Processes(ProcessGroup):
     """Starts processes in their own session (a Ctrl-C reaches only us, and we stop them in
-    order), and stops every one on exit: SIGTERM, then SIGKILL after a grace period."""
+    order), each with its log file in `log_dir`, and stops every one on exit: SIGTERM, then
+    SIGKILL after a grace period."""
 
     def __init__(self, stack: contextlib.ExitStack, log_dir: Path) -> None:
-        self._started: list[Managed] = []
-        self._log_dir = log_dir
+        super().__init__(log_dir=log_dir)
         stack.callback(self.stop_all)
 
+    @override
     def start(
-        self, name: str, argv: Sequence[str], env: dict[str, str] | None = None, cwd: Path = ROOT
+        self,
+        name: str,
+        argv: Sequence[str],
+        env: Mapping[str, str] | None = None,
+        cwd: Path | None = ROOT,
+        *,
+        user: str | None = None,
+        stop_signal: int = signal.SIGTERM,
+        grace_s: float = 10.0,
     ) -> Managed:
-        log_path = self._log_dir / f"{name}.log"
-        with log_path.open("wb") as log:
-            popen = subprocess.Popen(
-                list(argv),
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                env=env,
-                cwd=cwd,
-                start_new_session=True,
-            )
-        managed = Managed(name, popen, log_path)
-        self._started.append(managed)
-        return managed
-
-    def stop(self, managed: Managed, grace_s: float = 10.0) -> None:
-        if managed.popen.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                managed.popen.send_signal(signal.SIGTERM)
-            try:
-                managed.popen.wait(grace_s)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    managed.popen.kill()
-                managed.popen.wait(5)
-        if managed in self._started:
-            self._started.remove(managed)
-
-    def stop_all(self) -> None:
-        for managed in reversed(list(self._started)):
-            self.stop(managed)
+        return super().start(
+            name, argv, env, cwd, user=user, stop_signal=stop_signal, grace_s=grace_s
+        )
 
 
 def run_checked(argv: Sequence[str], env: dict[str, str] | None = None, what: str = "") -> str:
@@ -306,21 +281,17 @@ class ResourceWatch:
 
 
 # --- throwaway database and Redis servers -------------------------------------------------
+# Started by helpline.operations.cluster_services, as `helpline cluster` starts them.
 
 
 def _find_pg_bin() -> Path:
-    found = shutil.which("pg_ctl")
-    if found and shutil.which("initdb"):
-        return Path(found).resolve().parent
-    candidates = sorted(
-        Path("/usr/lib/postgresql").glob("*/bin"),
-        key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
-        reverse=True,
-    )
-    for candidate in candidates:
-        if (candidate / "pg_ctl").exists() and (candidate / "initdb").exists():
-            return candidate
-    raise RuntimeError("No PostgreSQL server binaries (initdb, pg_ctl): apt-get install postgresql")
+    found = cluster_services.find_postgres_bin()
+    if found is None:
+        raise RuntimeError(
+            "No PostgreSQL server binaries (initdb, postgres, psql): "
+            f"{cluster_services.INSTALL_HINT}"
+        )
+    return found
 
 
 @dataclass
@@ -336,72 +307,21 @@ def start_postgres(
     stack: contextlib.ExitStack, work: Path, *, durable: bool = True, database: str = "helpline"
 ) -> Postgres:
     """A throwaway cluster on loopback (the approach of scripts/test.sh). `durable` keeps the
-    production defaults (fsync, synchronous_commit on): a benchmark must pay for commits."""
-    pg_bin = _find_pg_bin()
-    pg_dir = work / "pg"
-    pg_dir.mkdir()
-    as_user: list[str] = []
-    if os.geteuid() == 0:
-        # initdb and postgres refuse to run as root.
-        work.chmod(0o711)
-        shutil.chown(pg_dir, "postgres", "postgres")
-        as_user = ["runuser", "-u", "postgres", "--"]
-    port = free_port()
-    data = pg_dir / "data"
-    run_checked(
-        [*as_user, str(pg_bin / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust"]
-        + ["-E", "UTF8", "--no-locale", "--no-sync"],
-        what="initdb",
+    production defaults (fsync, synchronous_commit on): a benchmark must pay for commits.
+    Stopped (fast shutdown) when `stack` closes; its log is `work`/postgres.log."""
+    processes = ProcessGroup(log_dir=work)
+    stack.callback(processes.stop_all)
+    server = cluster_services.start_postgres(
+        processes,
+        work,
+        bin_dir=_find_pg_bin(),
+        durable=durable,
+        database=database,
+        settings={"shared_buffers": "256MB"},
     )
-    conf = [
-        "listen_addresses = '127.0.0.1'",
-        f"port = {port}",
-        f"unix_socket_directories = '{pg_dir}'",
-        "max_connections = 200",
-        "shared_buffers = 256MB",
-    ]
-    if not durable:
-        conf += ["fsync = off", "synchronous_commit = off", "full_page_writes = off"]
-    with (data / "postgresql.conf").open("a") as f:
-        f.write("\n# --- bench ---\n" + "\n".join(conf) + "\n")
-    pg_ctl = [*as_user, str(pg_bin / "pg_ctl"), "-D", str(data)]
-    log = pg_dir / "server.log"
-
-    def stop() -> None:
-        if (data / "postmaster.pid").exists():
-            subprocess.run(
-                [*pg_ctl, "-m", "fast", "-w", "-t", "30", "stop"], capture_output=True, check=False
-            )
-
-    stack.callback(stop)
-    run_checked([*pg_ctl, "-l", str(log), "-w", "-t", "60", "start"], what="pg_ctl start")
-    psql = str(pg_bin / "psql") if (pg_bin / "psql").exists() else "psql"
-    run_checked(
-        [psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", str(port)]
-        + ["-U", "postgres", "-d", "postgres", "-c", "CREATE ROLE helpline LOGIN CREATEDB"]
-        + ["-c", f"CREATE DATABASE {database} OWNER helpline"],
-        what="psql",
-    )
-    pid = int((data / "postmaster.pid").read_text().split()[0])
-    return Postgres(f"postgresql+asyncpg://helpline@127.0.0.1:{port}/{database}", port, data, pid)
+    return Postgres(server.url, server.port, server.data_dir, server.pid)
 
 
 def start_redis(processes: Processes, work: Path) -> str:
-    redis_dir = work / "redis"
-    redis_dir.mkdir()
-    port = free_port()
-    server = processes.start(
-        "redis",
-        ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", ""]
-        + ["--appendonly", "no", "--daemonize", "no", "--dir", str(redis_dir)],
-    )
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2) as s:
-            s.sendall(b"PING\r\n")
-            if s.recv(16).startswith(b"+PONG"):
-                return f"redis://127.0.0.1:{port}/0"
-        if server.popen.poll() is not None:
-            break
-        time.sleep(0.05)
-    raise RuntimeError(f"Redis did not start:\n{server.log_tail()}")
+    """Redis on loopback without persistence, stopped with `processes`."""
+    return cluster_services.start_redis(processes, work).url

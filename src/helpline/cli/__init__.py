@@ -2,7 +2,7 @@
 
 import typer
 
-from helpline.cli import bot, db, demo, knowledge, serve, users, workspaces
+from helpline.cli import bot, cluster, db, demo, knowledge, serve, users, workspaces
 
 app = typer.Typer(no_args_is_help=True, help="Helpline: self-hostable customer support.")
 app.add_typer(db.app, name="db")
@@ -15,6 +15,7 @@ app.command("outbox")(demo.outbox)
 app.add_typer(knowledge.app, name="knowledge")
 app.command("models")(knowledge.models)
 app.add_typer(bot.app, name="bot")
+app.command("cluster")(cluster.cluster)
 
 
 def main() -> None:
