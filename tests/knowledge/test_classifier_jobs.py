@@ -161,6 +161,28 @@ class TestTrainingJob:
 
         assert await stored(runtime, ws) is None
 
+    async def test_a_faq_too_large_to_train_has_no_model_and_is_still_searched(
+        self, runtime: Runtime, world: World
+    ) -> None:
+        ws = world.a.workspace.id
+        async with unit_of_work(runtime.sessionmaker) as session:
+            await add_faqs(session, ws, SHOP_FAQ)
+        await run_jobs_now(runtime)
+        trained = await stored(runtime, ws)
+        assert trained is not None
+        entries = len(trained.faq_ids)
+        async with unit_of_work(runtime.sessionmaker) as session:
+            # As when the FAQ has grown past classifier_training.MAX_CLASSES.
+            outcome = await classifier_training.train_workspace(
+                session, runtime.settings, ws, max_classes=entries - 1
+            )
+        passages = await search(runtime, ws, "I forgot my password")
+
+        assert (outcome.status, outcome.classes) == ("removed", entries)
+        assert await stored(runtime, ws) is None
+        assert passages[0].title == "How do I reset my password?"
+        assert all(p.probability is None for p in passages)
+
 
 class TestRetrieval:
     async def test_ranks_and_scores_faq_entries_with_the_classifier(

@@ -7,7 +7,9 @@ runs `TRAINING_DELAY` after the first request, and requests while one is waiting
 on chunks with the current fingerprint is kept as it is.
 
 One class per published FAQ entry; its examples are the embeddings of its question and
-phrasings (the chunks the indexing job embedded). Fewer than two entries: no model.
+phrasings (the chunks the indexing job embedded). Fewer than two entries, or more than
+MAX_CLASSES: no model (retrieval then ranks FAQ entries like articles, by the fused
+confidence).
 """
 
 import time
@@ -37,6 +39,11 @@ TRAINING_DELAY: Final = timedelta(seconds=5)
 # examples per entry (docs/benchmarks.md, Bot).
 L2: Final = 1e-2
 ITERATIONS: Final = 300
+# Training holds a few (examples x classes) float64 matrices: at 1,000 entries with ten
+# phrasings each, about 80 MB apiece and a minute or two of CPU for ITERATIONS; at 10,000
+# entries, 0.8 GB apiece and half an hour (docs/benchmarks.md, Bot). A FAQ that large is
+# ranked without a classifier rather than risking the worker's memory.
+MAX_CLASSES: Final = 1000
 
 
 class TrainClassifierArgs(BaseModel):
@@ -46,7 +53,7 @@ class TrainClassifierArgs(BaseModel):
 @dataclass(frozen=True, slots=True)
 class TrainingOutcome:
     # "trained", "unchanged" (a model of these chunks exists), "removed" (under two
-    # entries), "no_model" (no embedding model).
+    # entries, or over MAX_CLASSES), "no_model" (no embedding model).
     status: str
     classes: int = 0
     examples: int = 0
@@ -76,6 +83,7 @@ async def train_workspace(
     workspace_id: uuid.UUID,
     *,
     embedding_model: str | None = None,
+    max_classes: int = MAX_CLASSES,
 ) -> TrainingOutcome:
     """Train (or keep, or remove) the workspace's classifier on its FAQ chunks' vectors from
     the active model (or `embedding_model`, for the evaluation's cached embedder)."""
@@ -86,10 +94,6 @@ async def train_workspace(
         embedding_model = embedder.name
     repository = ClassifierRepository(session, workspace_id=workspace_id)
     found = await repository.vector_rows(embedding_model)
-    fingerprint = fingerprint_key(embedding_model, fingerprint_of(found.rows))
-    current = await repository.current()
-    if current is not None and current[1] == fingerprint:
-        return TrainingOutcome("unchanged")
     examples = [
         (faq_id, row.vector)
         for row, faq_id in zip(found.rows, found.faq_ids, strict=True)
@@ -97,9 +101,13 @@ async def train_workspace(
     ]
     dimensions = {len(vector) for _, vector in examples}
     faq_ids = sorted({faq_id for faq_id, _ in examples})
-    if len(faq_ids) < 2 or len(dimensions) != 1:
+    if not 2 <= len(faq_ids) <= max_classes or len(dimensions) != 1:
         await repository.remove()
         return TrainingOutcome("removed", classes=len(faq_ids), examples=len(examples))
+    fingerprint = fingerprint_key(embedding_model, fingerprint_of(found.rows))
+    current = await repository.current()
+    if current is not None and current[1] == fingerprint:
+        return TrainingOutcome("unchanged")
     index = {faq_id: position for position, faq_id in enumerate(faq_ids)}
     features = np.frombuffer(b"".join(vector for _, vector in examples), dtype="<f4")
     features = features.reshape(len(examples), -1).astype(np.float32)

@@ -25,6 +25,7 @@ workspace without articles), and the sources are ordered by `classified` for FAQ
 by confidence for articles.
 """
 
+import heapq
 import math
 import uuid
 from collections import Counter
@@ -256,8 +257,8 @@ def _most_probable(
     """The classifier's most probable entries that are not among the nearest, with their
     best chunk (rare: an entry the classifier picks is almost always near too)."""
     seen = {n.source for n in near}
-    best = sorted(probabilities, key=lambda source: -probabilities[source])
-    missing = [s for s in best[:CLASSIFIER_CANDIDATES] if s not in seen]
+    best = heapq.nlargest(CLASSIFIER_CANDIDATES, probabilities, key=probabilities.__getitem__)
+    missing = [s for s in best if s not in seen]
     if not missing:
         return []
     position = {source: index for index, source in enumerate(loaded.source_ids)}
