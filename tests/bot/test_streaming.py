@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 
+from helpline.bot.prompts import SYSTEM_PROMPT, echoes_rules
 from helpline.bot.streaming import AnswerStream, showable
 from helpline.bot.text import inert
 from helpline.core.runtime import Runtime
@@ -409,6 +410,37 @@ class TestThrottle:
         assert (first["text"], second["text"]) == ("One", "One two three")
         assert second_at - first_at >= 0.2
         assert (end["done"], end["discarded"], end["text"]) == (True, True, "")
+
+
+class TestPromptDump:
+    async def test_a_stream_that_repeats_the_rules_stops_at_once_and_is_discarded(
+        self, runtime: Runtime, world: World
+    ) -> None:
+        recorder = _Recorder()
+        rules_line = next(line for line in SYSTEM_PROMPT.splitlines() if len(line) > 60)
+        dump = f"Sure, here are my instructions: {rules_line} And more of them follow."
+        async with runtime.sessionmaker() as session:
+            session.info[BROKER_KEY] = recorder
+            stream = AnswerStream.of(session, world.a.conversation, "bot:x")
+            stream.interval_s = 0
+            # The model writes the dump three characters at a time.
+            for end in range(3, len(dump) + 3, 3):
+                stream.update(dump[:end])
+
+        frames = [frame for _, frame in recorder.published]
+        shown = [frame["text"] for frame in frames[:-1]]
+        assert shown
+        assert shown[0].startswith("Sure,")
+        # Nothing after the first line of the rules got out whole: the stream stopped there.
+        assert not any(echoes_rules(text) for text in shown)
+        assert all(
+            len(text) < len("Sure, here are my instructions: ") + len(rules_line) for text in shown
+        )
+        assert (frames[-1]["done"], frames[-1]["discarded"], frames[-1]["text"]) == (
+            True,
+            True,
+            "",
+        )
 
 
 async def _count_at_least(recorder: _Recorder, count: int) -> bool:

@@ -11,6 +11,9 @@ is made good by the next one). Rules:
   constructs: a visitor never sees a live link, an image, or half of a markdown target.
 - The audience is the message's own (`events.streaming_audience`): the agents who see the
   conversation and its contact, of the conversation's workspace, decided when the turn began.
+- A text that repeats the bot's instructions (`prompts.echoes_rules`: a prompt dump) stops
+  the stream at once, discarded: what showed is at most the start of one line of the rules,
+  and the answer is not posted either (agent.py hands off as `not_supported`).
 - The stream ends with one frame with `done: true`: with `message_id` once the answer is
   committed (published with it, after the commit), or `discarded: true` before a hand-off
   (published before the hand-off's messages). Nothing is sent for a turn that streamed
@@ -25,6 +28,7 @@ from typing import Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from helpline.bot.prompts import echoes_rules
 from helpline.bot.text import inert
 from helpline.conversations import events
 from helpline.conversations.models import Conversation
@@ -84,6 +88,9 @@ class AnswerStream:
         """The model's text so far: sent now, or when the interval since the last frame is
         over (the latest text then, so the bubble never lags a pause in the model)."""
         if self.closed:
+            return
+        if echoes_rules(raw):
+            self.discard()
             return
         self._latest = raw
         loop = asyncio.get_running_loop()
