@@ -17,6 +17,7 @@ from helpline.jobs.worker import Worker
 from helpline.realtime.hub import Hub
 from helpline.realtime.presence import create_presence
 from helpline.settings import Settings
+from helpline.sockets.api import SocketRoutes
 from helpline.sockets.send_batch import SendBatcher
 from helpline.sockets.visitor_checks import VisitorChecks
 from helpline.widget.cors import WidgetCORSMiddleware
@@ -62,6 +63,8 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    # Innermost: sockets go straight to their endpoints, past the router (sockets/api.py).
+    app.add_middleware(SocketRoutes)
     app.add_middleware(RequestContextMiddleware, trusted_proxies=settings.trusted_proxies)
     app.add_middleware(WidgetCORSMiddleware)
     app.include_router(api_router)

@@ -34,13 +34,13 @@ class RequestContextMiddleware:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        headers = dict(scope.get("headers", []))
-        request_id = _clean_request_id(headers.get(b"x-request-id")) or secrets.token_hex(8)
-        ip = self._client_ip(scope, headers)
-        user_agent = headers.get(b"user-agent", b"").decode("latin-1")[:300]
-        set_origin(Origin(request_id=request_id, ip=ip, user_agent=user_agent))
-        structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(request_id=request_id)
+        request_id = self._bind_context(scope)
+        if scope["type"] == "websocket":
+            # Unwrapped: every frame of a socket passes through `send`, and only an HTTP
+            # response (which a socket never sends) has headers to add. Before anything else
+            # is made: this frame lives as long as the socket, and every idle one holds it.
+            await self.app(scope, receive, send)
+            return
 
         status = 500  # unless a response starts: an exception escaped the app
 
@@ -52,16 +52,22 @@ class RequestContextMiddleware:
                 message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 
-        if scope["type"] == "websocket":
-            # Unwrapped: every frame of a socket passes through `send`, and only an HTTP
-            # response (which a socket never sends) has headers to add.
-            await self.app(scope, receive, send)
-            return
         started = time.perf_counter()
         try:
             await self.app(scope, receive, send_with_headers)
         finally:
             _record(scope, status, time.perf_counter() - started)
+
+    def _bind_context(self, scope: Scope) -> str:
+        """The request's id, bound to its logging context with its origin (address, agent)."""
+        headers = dict(scope.get("headers", []))
+        request_id = _clean_request_id(headers.get(b"x-request-id")) or secrets.token_hex(8)
+        ip = self._client_ip(scope, headers)
+        user_agent = headers.get(b"user-agent", b"").decode("latin-1")[:300]
+        set_origin(Origin(request_id=request_id, ip=ip, user_agent=user_agent))
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        return request_id
 
     def _client_ip(self, scope: Scope, headers: dict[bytes, bytes]) -> str:
         peer = (scope.get("client") or ("", 0))[0]

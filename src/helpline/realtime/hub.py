@@ -15,9 +15,8 @@ and catches up from the database. The server keeps no replay buffer.
 import asyncio
 import contextlib
 import uuid
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 import structlog
 
@@ -49,65 +48,158 @@ def decode_envelope(data: str) -> tuple[set[str], set[str], str]:
     return audience, excluded, frame
 
 
-@dataclass(eq=False)
 class Connection:
-    """One socket's mailbox. `keys` say which audiences it belongs to."""
+    """One socket's mailbox. `keys` say which audiences it belongs to.
 
-    workspace_id: uuid.UUID
-    keys: frozenset[str]
-    limit: int
-    # "agent" or "widget": what /metrics counts open sockets by.
-    kind: str = "agent"
-    id: str = field(default_factory=lambda: uuid.uuid4().hex)
-    queue: asyncio.Queue[str] = field(default_factory=asyncio.Queue)
-    # Set when the client must resync: it fell behind, or events may have been lost. The
-    # socket closes with the resync code at once, even while a send is stuck.
-    must_resync: asyncio.Event = field(default_factory=asyncio.Event)
-    # Set with must_resync when the server is stopping: the socket finishes the frame it is
-    # handling, sends what is queued, and closes with the restart code (Hub.close_all).
-    draining: bool = False
-    # Set with must_resync when the credential behind the socket was found no longer valid
-    # (checked in bulk elsewhere): the socket closes as unauthorized, with this reason.
-    revoked: str | None = None
-    # Set while the queue is at or below half the limit: replies wait for it (backpressure).
-    _room: asyncio.Event = field(default_factory=asyncio.Event)
+    Kept small, since every idle socket holds one: frames wait in a plain deque, which exists
+    only while frames wait; the socket's loop waits on one future at a time for a frame, a
+    resync or a wake-up (`wait`); and the event that holds back replies exists only while the
+    queue is more than half full.
+    """
 
-    def __post_init__(self) -> None:
-        self._room.set()
+    __slots__ = (
+        "_frames",
+        "_resync_waiter",
+        "_room",
+        "_waiter",
+        "draining",
+        "id",
+        "keys",
+        "kind",
+        "limit",
+        "must_resync",
+        "revoked",
+        "workspace_id",
+    )
+
+    def __init__(
+        self, workspace_id: uuid.UUID, keys: frozenset[str], limit: int, kind: str = "agent"
+    ) -> None:
+        self.workspace_id = workspace_id
+        self.keys = keys
+        self.limit = limit
+        # "agent" or "widget": what /metrics counts open sockets by.
+        self.kind = kind
+        self.id = uuid.uuid4().hex
+        # Set when the client must resync: it fell behind, or events may have been lost. The
+        # socket closes with the resync code at once, even while a send is stuck (resync()).
+        self.must_resync = False
+        # Set with must_resync when the server is stopping: the socket finishes the frame it
+        # is handling, sends what is queued, and closes with the restart code
+        # (Hub.close_all).
+        self.draining = False
+        # Set with must_resync when the credential behind the socket was found no longer
+        # valid (checked in bulk elsewhere): the socket closes as unauthorized, with this
+        # reason.
+        self.revoked: str | None = None
+        # None while empty (an empty deque alone is most of an idle Connection).
+        self._frames: deque[str] | None = None
+        # The socket's loop, waiting for something to do (wait()).
+        self._waiter: asyncio.Future[None] | None = None
+        # Cleared while the queue is above half the limit: replies wait for it
+        # (backpressure). None, the usual case, means there is room.
+        self._room: asyncio.Event | None = None
+        # The socket's resync watch, waiting (resync_requested()).
+        self._resync_waiter: asyncio.Future[None] | None = None
 
     def revoke(self, reason: str) -> None:
         """Close the socket at once as unauthorized (its session was revoked or expired)."""
         self.revoked = reason
-        self.must_resync.set()
+        self.resync()
+
+    def resync(self) -> None:
+        """The client must resume from the database: the socket closes at once."""
+        self.must_resync = True
+        self._tell_resync()
+
+    def drain(self) -> None:
+        """The server is stopping: the socket finishes what it owes and closes."""
+        self.draining = True
+        self.must_resync = True
+        self._tell_resync()
+
+    async def resync_requested(self) -> None:
+        """Return once resync(), revoke() or drain() was called (at once if it was). One
+        waiter: the socket's resync watch."""
+        if self.must_resync:
+            return
+        waiter = self._resync_waiter = asyncio.get_running_loop().create_future()
+        try:
+            await waiter
+        finally:
+            self._resync_waiter = None
+
+    def _tell_resync(self) -> None:
+        if self._resync_waiter is not None:
+            _resolve(self._resync_waiter)
 
     def offer(self, frame: str) -> None:
         """Queue an event; past the limit, give up on this client instead (it resyncs)."""
-        if self.must_resync.is_set():
+        if self.must_resync:
             return
-        if self.queue.qsize() >= self.limit:
-            self.must_resync.set()
+        if self.pending() >= self.limit:
+            self.resync()
             return
-        self.queue.put_nowait(frame)
-        if self.queue.qsize() > self.limit // 2:
-            self._room.clear()
+        self.answer(frame)
 
     async def reply(self, frame: str) -> None:
         """Queue an answer to the client's own request, waiting while the queue is full: a
         client that asks faster than it reads slows itself down, never the server."""
-        await self._room.wait()
-        self.queue.put_nowait(frame)
+        while self._room is not None:
+            await self._room.wait()
+        self.answer(frame)
 
     def answer(self, frame: str) -> None:
         """Queue an answer now, past the backpressure of `reply`: for answers that come back
         later (a pipelined send's ack), whose number the sender already bounds."""
-        self.queue.put_nowait(frame)
-        if self.queue.qsize() > self.limit // 2:
-            self._room.clear()
+        if self._frames is None:
+            self._frames = deque()
+        self._frames.append(frame)
+        if len(self._frames) > self.limit // 2 and self._room is None:
+            self._room = asyncio.Event()
+        self.wake()
 
-    def taken(self) -> None:
-        """The socket took a frame off the queue."""
-        if self.queue.qsize() <= self.limit // 2:
+    def take(self) -> str | None:
+        """The next frame to send, if any."""
+        frames = self._frames
+        if not frames:
+            return None
+        frame = frames.popleft()
+        if not frames:
+            self._frames = None
+        if self._room is not None and len(frames) <= self.limit // 2:
             self._room.set()
+            self._room = None
+        return frame
+
+    def pending(self) -> int:
+        return len(self._frames) if self._frames is not None else 0
+
+    async def wait(self, timeout_s: float) -> None:
+        """Return when a frame is queued, a resync is asked, wake() is called, or after
+        `timeout_s`, whichever comes first. One waiter at a time: the socket's loop, which
+        looks at must_resync before it waits (while the server is stopping, it waits for
+        the frames it still owes)."""
+        if self._frames:
+            return
+        loop = asyncio.get_running_loop()
+        waiter = self._waiter = loop.create_future()
+        timer = loop.call_later(timeout_s, _resolve, waiter)
+        try:
+            await waiter
+        finally:
+            timer.cancel()
+            self._waiter = None
+
+    def wake(self) -> None:
+        """Wake the socket's loop if it waits."""
+        if self._waiter is not None:
+            _resolve(self._waiter)
+
+
+def _resolve(waiter: "asyncio.Future[None]") -> None:
+    if not waiter.done():
+        waiter.set_result(None)
 
 
 class _Local:
@@ -166,7 +258,7 @@ class Hub:
             self._kinds[connection.kind] += 1
             self._empty.clear()
         if self._stopping:
-            _drain(connection)
+            connection.drain()
 
     async def unregister(self, connection: Connection) -> None:
         async with self._lock:
@@ -205,7 +297,7 @@ class Hub:
         self._stopping = True
         for local in self._by_workspace.values():
             for connection in local.connections:
-                _drain(connection)
+                connection.drain()
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(timeout_s):
                 await self._empty.wait()
@@ -229,9 +321,4 @@ class Hub:
         database. Closing with the resync code says exactly that."""
         for local in self._by_workspace.values():
             for connection in local.connections:
-                connection.must_resync.set()
-
-
-def _drain(connection: Connection) -> None:
-    connection.draining = True
-    connection.must_resync.set()
+                connection.resync()

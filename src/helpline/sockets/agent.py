@@ -8,7 +8,7 @@ conversations the member may see (events.member_keys), presence, and inbox count
 
 import asyncio
 import uuid
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from typing import Any
 
 from sqlalchemy.exc import OperationalError
@@ -50,6 +50,7 @@ async def _keys(runtime: Runtime, principal: MemberPrincipal) -> frozenset[str]:
 
 
 class AgentPeer(ConversationPeer):
+    __slots__ = ("_counts_due", "hub", "presence", "principal")
     sees_private = True
 
     def __init__(
@@ -77,7 +78,7 @@ class AgentPeer(ConversationPeer):
             if first:
                 signals.presence_changed(session, workspace, member, online=True, at=utc_now())
         online = sorted(await self.presence.online(workspace))
-        connection.queue.put_nowait(socket_session.ready_frame(self.runtime, connection, online))
+        connection.answer(socket_session.ready_frame(self.runtime, connection, online))
         self._counts_due.set()
 
     async def disconnected(self, connection: Connection) -> None:
@@ -122,12 +123,21 @@ class AgentPeer(ConversationPeer):
 
     # --- socket_session.Peer ------------------------------------------------------------
 
+    def background(self, connection: Connection) -> list[Coroutine[Any, Any, None]]:
+        return [
+            self._counts(connection),
+            socket_session.recheck_loop(self.runtime, connection, self.recheck, self.on_tick),
+        ]
+
     async def recheck(self, connection: Connection) -> None:
+        """Raise NotAuthenticated when the login session is no longer valid; follow a change
+        of the member's teams or role."""
         async with unit_of_work(self.runtime.sessionmaker, read_only=True) as session:
             self.principal = await auth.recheck_member(session, self.principal)
         self.hub.rekey(connection, await _keys(self.runtime, self.principal))
 
     async def on_tick(self, connection: Connection) -> None:
+        """Every heartbeat interval: presence, and the member's last-seen time."""
         workspace, member = self.principal.workspace_id, self.principal.membership_id
         await self.presence.refresh(workspace, member, connection.id)
         async with unit_of_work(self.runtime.sessionmaker) as session:
@@ -138,7 +148,7 @@ class AgentPeer(ConversationPeer):
         if frame.startswith('{"type":"conversation.'):
             self._counts_due.set()
 
-    async def background(self, connection: Connection) -> None:
+    async def _counts(self, connection: Connection) -> None:
         while True:
             await self._counts_due.wait()
             self._counts_due.clear()

@@ -31,6 +31,9 @@ MAX_SENDS_IN_FLIGHT = 8
 
 
 class ConversationPeer(abc.ABC):
+    # One peer per open socket: no __dict__ (docs/benchmarks.md, "Idle connections").
+    __slots__ = ("_in_flight", "runtime", "sends")
+
     # Whether this peer sees private notes and internal events (members do, visitors not).
     sees_private: bool
 

@@ -63,7 +63,7 @@ def check_same_origin(websocket: WebSocket, public_url: str) -> None:
 
 async def deny(websocket: WebSocket, error: AppError) -> None:
     if "websocket.http.response" in websocket.scope.get("extensions", {}):
-        response = JSONResponse(error.body(), status_code=error.status_code)
+        response = JSONResponse(error.body(), status_code=error.status_code, headers=error.headers)
         await websocket.send_denial_response(response)
         return
     await websocket.close(code=CloseCode.UNAUTHORIZED if error.status_code == 401 else 1008)

@@ -1,15 +1,21 @@
 """One live socket, from accept to close: what agents and visitors share.
 
 The order is STYLE 8.4.8: the endpoint authenticates and checks the Origin, then this accepts,
-registers with the hub, and runs three loops in one task group until one of them ends the
-connection:
-- receive: parse each client frame and hand it to the peer, one at a time, each in its own
-  unit of work (the peer opens it);
-- send: move frames from the connection's bounded queue to the socket; an overflow closes
-  with RESYNC;
-- tick: heartbeats, the re-check of the credential (revocation reaches open sockets within
-  `ws_auth_recheck`), and the maximum lifetime;
-- and the peer's own background work (an agent's inbox counts).
+registers with the hub, and serves the socket in one task group until something ends the
+connection. Every idle visitor holds one of these, so it runs as few tasks as it can
+(docs/benchmarks.md, "Idle connections"):
+- the socket's own task, the group's body, sends: it moves frames from the connection's
+  bounded queue to the socket and, between frames, in one timed wait, sends the heartbeat and
+  enforces the maximum lifetime;
+- a receive task parses each client frame and hands it to the peer, one at a time, each in
+  its own unit of work (the peer opens it);
+- a resync watch waits for the connection to be told to resync (an overflow, a revoked
+  credential, a lost event) and ends the socket at once, even in the middle of a send to a
+  client that reads nothing; or, when the server is stopping, lets the frame being handled
+  and the sends being written finish, then queues the last frame;
+- and the peer's own background work, if any (an agent's inbox counts and the re-check of
+  its credential; visitors are re-checked all at once, VisitorChecks).
+Whichever fails first ends the connection: the group cancels the others.
 """
 
 import asyncio
@@ -17,7 +23,7 @@ import contextlib
 import json
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -48,17 +54,12 @@ class Peer(Protocol):
         """Act on one client frame; raise AppError to answer with an error frame."""
         ...
 
-    async def recheck(self, connection: Connection) -> None:
-        """Raise NotAuthenticated when the credential is no longer valid; may change the
-        connection's keys through Hub.rekey (a member's teams or role changed)."""
-        ...
-
-    async def on_tick(self, connection: Connection) -> None: ...
-
     def on_frame_sent(self, frame: str) -> None: ...
 
-    async def background(self, connection: Connection) -> None:
-        """Work of the peer's own for the connection's lifetime (returns at once if none)."""
+    def background(self, connection: Connection) -> list[Coroutine[Any, Any, None]]:
+        """Loops of the peer's own for the connection's lifetime, each run in a task of its
+        own; one that raises ends the connection. None for visitors: a task per idle
+        socket costs memory."""
         ...
 
     async def settled(self) -> None:
@@ -92,21 +93,21 @@ async def run(
     websocket: WebSocket, runtime: Runtime, hub: Hub, connection: Connection, peer: Peer
 ) -> None:
     """Serve an accepted socket until it closes; always unregisters."""
-    # Every line the socket's loops log names it (they copy this context when created).
+    # Every line the socket's tasks log names it (they copy this context when created).
     structlog.contextvars.bind_contextvars(
         workspace_id=str(connection.workspace_id), socket=connection.kind
     )
     await hub.register(connection)
-    code, reason = CloseCode.NORMAL, ""
     # Held while a frame is handled: a stopping server lets that frame finish (_resync_watch).
     handling = asyncio.Lock()
+    code, reason = CloseCode.NORMAL, ""
     try:
         async with asyncio.TaskGroup() as group:
             group.create_task(_receive_loop(websocket, connection, peer, handling))
-            group.create_task(_send_loop(websocket, connection, peer))
-            group.create_task(_tick_loop(runtime, connection, peer))
-            group.create_task(peer.background(connection))
             group.create_task(_resync_watch(connection, peer, handling))
+            for work in peer.background(connection):
+                group.create_task(work)
+            await _send_loop(websocket, runtime, connection, peer)
     except* _Closing as closing:
         first = closing.exceptions[0]
         assert isinstance(first, _Closing)  # noqa: S101 (except* narrows to the group only)
@@ -212,18 +213,36 @@ def error_frame(ref: str | None, error: AppError) -> str:
 _LAST_FRAME = ""
 
 
-async def _send_loop(websocket: WebSocket, connection: Connection, peer: Peer) -> None:
+async def _send_loop(
+    websocket: WebSocket, runtime: Runtime, connection: Connection, peer: Peer
+) -> None:
+    """Send what is queued; between frames, the heartbeat and the maximum lifetime. A resync
+    ends it from the outside (_resync_watch fails the group, which cancels this)."""
+    settings = runtime.settings
+    heartbeat_s = settings.ws_heartbeat_interval.total_seconds()
+    clock = asyncio.get_running_loop()
+    now = clock.time()
+    closes_at = now + settings.ws_max_lifetime.total_seconds()
+    heartbeat_at = now + heartbeat_s
     while True:
-        frame = await connection.queue.get()
-        if frame == _LAST_FRAME:
+        now = clock.time()
+        if now >= closes_at:
+            raise _Closing(CloseCode.RECONNECT, "Maximum connection lifetime: reconnect.")
+        if now >= heartbeat_at:
+            heartbeat_at = now + heartbeat_s
+            connection.answer(protocol.Heartbeat(server_time=utc_now()).encode())
+        frame = connection.take()
+        if frame is None:
+            await connection.wait(min(heartbeat_at, closes_at) - now)
+        elif frame == _LAST_FRAME:
             raise _Closing(CloseCode.SERVICE_RESTART, "The server is restarting: reconnect.")
-        connection.taken()
-        await websocket.send_text(frame)
-        peer.on_frame_sent(frame)
+        else:
+            await websocket.send_text(frame)
+            peer.on_frame_sent(frame)
 
 
 async def _resync_watch(connection: Connection, peer: Peer, handling: asyncio.Lock) -> None:
-    await connection.must_resync.wait()
+    await connection.resync_requested()
     if connection.revoked is not None:
         raise _Closing(CloseCode.UNAUTHORIZED, connection.revoked)
     if not connection.draining:
@@ -233,28 +252,34 @@ async def _resync_watch(connection: Connection, peer: Peer, handling: asyncio.Lo
     # other; the send loop closes once it has sent everything queued before the last frame.
     await handling.acquire()
     await peer.settled()
-    connection.queue.put_nowait(_LAST_FRAME)
+    connection.answer(_LAST_FRAME)
 
 
-async def _tick_loop(runtime: Runtime, connection: Connection, peer: Peer) -> None:
+async def recheck_loop(
+    runtime: Runtime,
+    connection: Connection,
+    recheck: Callable[[Connection], Awaitable[None]],
+    on_heartbeat: Callable[[Connection], Awaitable[None]],
+) -> None:
+    """For a peer whose credential is re-checked socket by socket (a member's): `recheck`
+    every `ws_auth_recheck` (it raises NotAuthenticated when the credential is no longer
+    valid, and may change the connection's keys through Hub.rekey), and `on_heartbeat`
+    (presence) every heartbeat interval; a task of its own, so a slow database never holds
+    back the socket's sends."""
     settings = runtime.settings
-    tick_s = min(
-        settings.ws_heartbeat_interval.total_seconds(), settings.ws_auth_recheck.total_seconds()
-    )
-    started = last_heartbeat = last_check = time.monotonic()
+    recheck_s = settings.ws_auth_recheck.total_seconds()
+    heartbeat_s = settings.ws_heartbeat_interval.total_seconds()
+    last_heartbeat = last_check = time.monotonic()
     while True:
-        await asyncio.sleep(tick_s)
+        await asyncio.sleep(min(heartbeat_s, recheck_s))
         now = time.monotonic()
-        if now - started >= settings.ws_max_lifetime.total_seconds():
-            raise _Closing(CloseCode.RECONNECT, "Maximum connection lifetime: reconnect.")
         try:
-            if now - last_check >= settings.ws_auth_recheck.total_seconds():
-                await peer.recheck(connection)
+            if now - last_check >= recheck_s:
+                await recheck(connection)
                 last_check = now
-            if now - last_heartbeat >= settings.ws_heartbeat_interval.total_seconds():
+            if now - last_heartbeat >= heartbeat_s:
                 last_heartbeat = now
-                await connection.reply(protocol.Heartbeat(server_time=utc_now()).encode())
-                await peer.on_tick(connection)
+                await on_heartbeat(connection)
         except NotAuthenticated as error:
             raise _Closing(CloseCode.UNAUTHORIZED, error.detail) from error
         except OperationalError as error:

@@ -7,7 +7,7 @@ internal events (events.contact_keys, conversations.describe_visitor_messages).
 """
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,6 +35,7 @@ from helpline.visitors.origins import check_widget_origin
 
 
 class VisitorPeer(ConversationPeer):
+    __slots__ = ("principal",)
     sees_private = False
 
     def __init__(self, runtime: Runtime, sends: SendBatcher, principal: VisitorPrincipal) -> None:
@@ -80,18 +81,13 @@ class VisitorPeer(ConversationPeer):
             self.runtime.rate_limiter, self.runtime.settings, self.principal
         )
 
-    async def recheck(self, connection: Connection) -> None:
-        """Nothing per socket: VisitorChecks re-checks every open widget socket's session at
-        once, and closes this one through Connection.revoke."""
-
-    async def on_tick(self, connection: Connection) -> None:
-        pass
-
     def on_frame_sent(self, frame: str) -> None:
         pass
 
-    async def background(self, connection: Connection) -> None:
-        pass
+    def background(self, connection: Connection) -> list[Coroutine[Any, Any, None]]:  # noqa: ARG002
+        # None: the visitor's session is re-checked with every other open widget socket's
+        # at once (VisitorChecks), which closes this socket through Connection.revoke.
+        return []
 
 
 async def _authenticate(websocket: WebSocket, runtime: Runtime) -> VisitorPrincipal:
@@ -127,7 +123,7 @@ async def widget_socket(websocket: WebSocket) -> None:
     )
     state = websocket.app.state
     peer = VisitorPeer(runtime, state.sends, principal)
-    connection.queue.put_nowait(socket_session.ready_frame(runtime, connection))
+    connection.answer(socket_session.ready_frame(runtime, connection))
     state.visitor_checks.watch(principal.visitor_session_id, connection)
     try:
         await socket_session.run(websocket, runtime, hub, connection, peer)
