@@ -45,9 +45,7 @@ async def test_model(
     principal: ModelWriter, session: SessionDep, runtime: RuntimeDep
 ) -> LLMTestRead:
     """Ask the model in use for one short answer, as the bot would, and say how it went."""
-    settings = runtime.settings
-    config = await llm.read_config(session, settings, principal.workspace_id)
-    endpoint = await llm.endpoint_for(session, settings, principal.workspace_id)
+    endpoint, in_use = await llm.model_in_use(session, runtime.settings, principal.workspace_id)
     # The request's transaction ends before the model is called (docs/bot.md, Transactions).
     await session.commit()
-    return await llm.test_endpoint(endpoint, config.in_use)
+    return await llm.test_endpoint(endpoint, in_use)

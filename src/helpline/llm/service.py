@@ -82,6 +82,18 @@ async def endpoint_for(
 ) -> LLMEndpoint | None:
     """The model the workspace's bot, assist and staff assistant call, or None: offline."""
     config = await LLMConfigRepository(session, workspace_id=workspace_id).current()
+    return _endpoint_of(settings, config)
+
+
+async def model_in_use(
+    session: AsyncSession, settings: Settings, workspace_id: uuid.UUID
+) -> tuple[LLMEndpoint | None, InUse]:
+    """The endpoint_for the workspace and what it is, from one read: for the connection test."""
+    config = await LLMConfigRepository(session, workspace_id=workspace_id).current()
+    return _endpoint_of(settings, config), _read(settings, config).in_use
+
+
+def _endpoint_of(settings: Settings, config: LLMConfig | None) -> LLMEndpoint | None:
     source = config.source if config is not None else LLMSource.platform
     if source == LLMSource.offline:
         return None

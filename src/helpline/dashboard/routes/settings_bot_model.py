@@ -63,11 +63,10 @@ async def save_model(
 async def test_model(
     request: Request, session: SessionDep, runtime: RuntimeDep, viewer: ManagerWrite
 ) -> Response:
-    settings = runtime.settings
-    workspace_id = viewer.principal.workspace_id
-    config = await llm.read_config(session, settings, workspace_id)
-    endpoint = await llm.endpoint_for(session, settings, workspace_id)
+    endpoint, in_use = await llm.model_in_use(
+        session, runtime.settings, viewer.principal.workspace_id
+    )
     # No transaction stays open while the model answers (docs/bot.md, Transactions).
     await session.commit()
-    outcome = await llm.test_endpoint(endpoint, config.in_use)
+    outcome = await llm.test_endpoint(endpoint, in_use)
     return await bot_settings_page(request, session, runtime, viewer, model_test=outcome)
