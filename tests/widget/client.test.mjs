@@ -35,6 +35,7 @@ class FakeServer {
       return reply(200, { help_centre_url: this.helpCentreUrl, articles: [{ title: q, snippet: "", url: "https://help.example/a" }], faqs: [] });
     }
     if (pathname === "/api/v1/widget/conversations" && init.method === "POST") {
+      if (!init.headers.Authorization) return reply(401, { error: "Unauthorized" });
       const conversation = { id: `c${this.conversations.length + 1}`, status: "open" };
       this.conversations.push(conversation);
       return reply(201, conversation);
@@ -128,6 +129,30 @@ function memoryStorage() {
   };
 }
 
+/** Uploads: each one lands as attachment `a<n>` of the conversation in its address. */
+function fakeXhrClass(server) {
+  server.uploads = [];
+  return class FakeXhr {
+    constructor() {
+      this.upload = {};
+      this.headers = {};
+    }
+    open(method, url) {
+      this.url = url;
+    }
+    setRequestHeader(name, value) {
+      this.headers[name] = value;
+    }
+    send(form) {
+      const file = form.get("file");
+      server.uploads.push([new URL(this.url).pathname, this.headers.Authorization, file.name]);
+      this.status = 201;
+      this.response = { id: `a${server.uploads.length}`, filename: file.name };
+      this.onload();
+    }
+  };
+}
+
 function newClient(server, storage, timers) {
   const states = [];
   const client = createClient({
@@ -136,6 +161,7 @@ function newClient(server, storage, timers) {
     storage,
     fetch: (url, init) => server.fetch(url, init),
     WebSocket: fakeSocketClass(server),
+    XMLHttpRequest: fakeXhrClass(server),
     timers,
     random: () => 0,
     onState: (state) => states.push(state),
@@ -162,6 +188,39 @@ test("a first send creates the conversation, goes over the socket, and is acked 
   socket.receive(server.accept(send));
   assert.deepEqual(client.state.pending, []);
   assert.deepEqual(client.state.messages.map((m) => m.body), ["Hello"]);
+});
+
+test("a message written while the widget is still starting waits for the visitor's token", async () => {
+  const server = new FakeServer();
+  const { client } = newClient(server, memoryStorage(), fakeTimers());
+  const started = client.start();
+  const sending = client.send("Quick question"); // before the session has answered
+  await started;
+  await sending;
+  const creations = server.requests.filter(([method, path]) => method === "POST" && path === "/api/v1/widget/conversations");
+  assert.deepEqual(creations.map(([, , , auth]) => auth), ["Bearer hlv_token1"]);
+  assert.deepEqual(client.state.pending.map((p) => p.status), ["sending"], "pending, not failed");
+  const socket = server.sockets[0];
+  socket.open();
+  const [send] = socket.frames("send");
+  assert.equal(send.body, "Quick question");
+  socket.receive(server.accept(send));
+  assert.deepEqual(client.state.messages.map((m) => m.body), ["Quick question"]);
+});
+
+test("a file chosen before any conversation starts one and goes to it", async () => {
+  const server = new FakeServer();
+  const { client } = newClient(server, memoryStorage(), fakeTimers());
+  const started = client.start();
+  const attaching = client.attach(new File(["%PDF"], "invoice.pdf"));
+  await started;
+  await attaching;
+  assert.deepEqual(server.uploads, [["/api/v1/widget/conversations/c1/attachments", "Bearer hlv_token1", "invoice.pdf"]]);
+  assert.deepEqual(client.state.uploads, []);
+  const socket = server.sockets[0];
+  socket.open();
+  const [send] = socket.frames("send");
+  assert.deepEqual([send.conversation_id, send.attachment_ids], ["c1", ["a1"]]);
 });
 
 test("after a drop the client resumes from its seq and resends unacked sends with their ids", async () => {

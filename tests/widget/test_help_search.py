@@ -13,10 +13,12 @@ from tests.fixtures.world import Tenant, World
 from tests.widget.test_browser import (
     WAIT_MS,
     XSS_CORPUS,
+    agent_replies,
     browser,
     open_page,
     server,
     shop_url,
+    visitor_sends,
     widget,
 )
 
@@ -88,3 +90,26 @@ async def test_a_visitor_finds_an_article_and_a_faq_answer_from_the_widget(
     assert watched.dialogs == []
     assert watched.errors == []
     assert await watched.csp_violations() == []
+
+
+async def test_a_new_reply_redrawing_home_leaves_the_search_box_and_its_text_alone(
+    browser: Browser, server: LiveServer, world: World, shop_url: str
+) -> None:
+    await publish(server, world.a, title="Tracking your parcel", body="Every parcel has a link.")
+    page, _ = await open_page(browser, shop_url)
+    panel = widget(page)
+    await visitor_sends(page, "Where is my parcel?")
+    await panel.locator("button.back").click()
+    search = panel.get_by_role("searchbox", name="Find an answer")
+    await search.press_sequentially("parc")
+
+    # The team answers while the visitor types: home's list is drawn again with the reply.
+    await agent_replies(server, world, "It is on its way.")
+    await expect(panel.locator(".list .dot")).to_have_count(1, timeout=WAIT_MS)
+    await page.keyboard.type("el")  # goes wherever the focus is now
+
+    await expect(search).to_have_value("parcel")
+    await expect(search).to_be_focused()
+    await expect(panel.locator(".help .list li").first).to_contain_text(
+        "Tracking your parcel", timeout=WAIT_MS
+    )

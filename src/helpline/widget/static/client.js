@@ -348,6 +348,9 @@ export function createClient(options) {
   }
 
   async function place(send, attempt) {
+    // A message written while the widget is still starting waits for the visitor's token
+    // (and for the conversation the visitor had open, which it then goes to).
+    await ready();
     const found = send.conversationId ? { id: send.conversationId } : await ensureConversation();
     const conversationId = found.id;
     if (!conversationId) {
@@ -482,8 +485,10 @@ export function createClient(options) {
       const localId = `u${uploads}`;
       const upload = { localId, name: file.name, progress: 0, status: "uploading" };
       dispatch({ type: "upload", upload });
-      const conversationId = state.conversation?.id || (await ensureConversation());
-      const sent = conversationId ? await sendFile(conversationId, file, localId) : { status: 0 };
+      await ready();
+      const found = state.conversation ? { id: state.conversation.id } : await ensureConversation();
+      const conversationId = found.id;
+      const sent = conversationId ? await sendFile(conversationId, file, localId) : { status: found.status };
       if (sent.status !== 201) {
         dispatch({ type: "upload", upload: { ...upload, status: "failed", error: sent.data?.detail || "" } });
         return;
@@ -527,6 +532,7 @@ export function createClient(options) {
     dispatch,
     /** The help centre's answers to `query`: { articles, faqs } on success, null otherwise. */
     async searchHelp(query) {
+      await ready();
       const found = await api("GET", `${API}/help/search?q=${encodeURIComponent(query)}`);
       return found.status === 200 ? found.data : null;
     },

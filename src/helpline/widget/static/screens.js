@@ -22,8 +22,12 @@ export function renderHome(doc, box, state, handlers) {
   const hello = el(doc, "p", { class: "hello", dir: "auto" }, (config && config.greeting) || t(locale, "greeting"));
   const start = el(doc, "button", { class: "primary", type: "button" }, t(locale, "startConversation"));
   start.addEventListener("click", () => handlers.onStart());
-  box.replaceChildren(hello, start);
-  if (config && config.help_centre_url) box.append(helpSearch(doc, box, locale, config.help_centre_url, handlers));
+  const help = config && config.help_centre_url ? helpSearch(doc, box, locale, config.help_centre_url, handlers) : null;
+  // Everything but the search box is drawn afresh. The box itself is never taken out, not even
+  // for a moment: that would take the focus, and the letters typed next, from the visitor.
+  for (const child of [...box.children]) if (child !== help) child.remove();
+  box.prepend(hello, start);
+  if (help && help.parentNode !== box) box.append(help);
   if (!state.conversations.length) return start;
   box.append(el(doc, "h3", { class: "section" }, t(locale, "yourConversations")));
   const list = el(doc, "ul", { class: "list" });
