@@ -171,6 +171,14 @@ async def test_a_resolved_conversation_is_rated_and_a_returning_visitor_finds_it
     await rating.get_by_text("How was this conversation?").wait_for(timeout=WAIT_MS)
     await rating.get_by_role("radio", name="4 out of 5").click()
     await rating.locator("textarea").fill("Quick and kind.")
+    # A reply while the visitor rates (it does not reopen the conversation) leaves the card
+    # as they filled it in.
+    await agent(server, world, "POST", f"{path}/messages", json={"body": "Anything else?"})
+    await widget(page).locator("li.msg").filter(has_text="Anything else?").wait_for(timeout=WAIT_MS)
+    assert await rating.get_by_role("radio", name="4 out of 5").get_attribute("aria-checked") == (
+        "true"
+    )
+    assert await rating.locator("textarea").input_value() == "Quick and kind."
     await rating.get_by_role("button", name="Send rating").click()
     await rating.get_by_text("Thanks for your feedback!").wait_for(timeout=WAIT_MS)
 

@@ -26,6 +26,12 @@ SNIPPET_CHARS: Final = 200
 DESCRIPTION_CHARS: Final = 160
 MAX_SEARCH_RESULTS: Final = 10
 MAX_QUERY_CHARS: Final = 200
+# A source found by the embedding model alone (no word of the search in it) is shown when it
+# is at least this close. The nearest sources come back for any search, nonsense included:
+# with all-MiniLM-L6-v2, unrelated searches ("zzzz qqqq", "banana smoothie recipe") stay
+# under 0.2 of the demo-like articles, paraphrases ("how long does delivery take" for
+# "Shipping times", "can I send it back" for "Returns") reach 0.35 and more.
+MIN_SEARCH_SIMILARITY: Final = 0.3
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,9 +161,10 @@ async def search(
     if not text:
         return []
     embedder = embeddings.for_answers(settings)
-    passages = await retrieval.search(
+    found = await retrieval.search(
         session, centre.workspace_id, text, MAX_SEARCH_RESULTS, embedder=embedder
     )
+    passages = [p for p in found if _matches(p)]
     article_ids = [p.source_id for p in passages if p.source_kind == SourceKind.article]
     faq_ids = [p.source_id for p in passages if p.source_kind == SourceKind.faq]
     articles = await ArticleRepository(session, workspace_id=centre.workspace_id).published_by_ids(
@@ -176,6 +183,13 @@ async def search(
             # A FAQ answer is short and has no page of its own: it is shown whole.
             hits.append(Hit(SourceKind.faq, faq.question, faq.answer, None))
     return hits
+
+
+def _matches(passage: retrieval.Passage) -> bool:
+    """A word of the search is in it, or the embedding model finds it close enough."""
+    if passage.coverage > 0:
+        return True
+    return passage.similarity is not None and passage.similarity >= MIN_SEARCH_SIMILARITY
 
 
 async def sitemap_entries(session: AsyncSession, centre: Centre) -> list[tuple[str, Article]]:

@@ -255,15 +255,23 @@ function stars(doc, locale, chosen, onPick) {
   return group;
 }
 
+// The card being filled in, per rating box: a new message or a change to the conversation
+// calls renderRating again, and must not take back the stars chosen or the comment typed.
+const ratingCards = new WeakMap();
+
 /** The rating card under a resolved conversation: five stars and a comment, or thanks. */
 export function renderRating(doc, box, state, handlers) {
   const { locale, conversation } = state;
   const listed = state.conversations.find((c) => c.id === conversation.id);
   const csat = conversation.csat || (listed && listed.csat);
   if (csat) {
+    ratingCards.delete(box);
     box.replaceChildren(el(doc, "p", { class: "rated", role: "status" }, t(locale, "rated")), stars(doc, locale, csat.rating));
     return;
   }
+  const kept = ratingCards.get(box);
+  if (kept && kept.conversationId === conversation.id && kept.locale === locale) return;
+  ratingCards.set(box, { conversationId: conversation.id, locale });
   let chosen = 0;
   const comment = el(doc, "textarea", { id: "hl-comment", rows: "2", maxlength: "1000", dir: "auto" });
   const send = el(doc, "button", { class: "primary", type: "button" }, t(locale, "sendRating"));
