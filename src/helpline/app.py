@@ -18,6 +18,7 @@ from helpline.realtime.hub import Hub
 from helpline.realtime.presence import create_presence
 from helpline.settings import Settings
 from helpline.sockets.api import SocketRoutes
+from helpline.sockets.heartbeats import Heartbeats
 from helpline.sockets.send_batch import SendBatcher
 from helpline.sockets.visitor_checks import VisitorChecks
 from helpline.widget.cors import WidgetCORSMiddleware
@@ -34,6 +35,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.hub = Hub(runtime.broker)
         app.state.sends = SendBatcher(runtime)
         app.state.visitor_checks = VisitorChecks(runtime)
+        app.state.heartbeats = Heartbeats(settings)
         await app.state.hub.start()
         presence_redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
         app.state.presence = create_presence(
@@ -42,10 +44,12 @@ def create_app(settings: Settings) -> FastAPI:
         worker = Worker(runtime) if settings.run_jobs_in_web else None
         if worker is not None:
             worker.start()
+        app.state.heartbeats.start()
         log.info("helpline_started", version=__version__, jobs_in_web=worker is not None)
         try:
             yield
         finally:
+            await app.state.heartbeats.stop()
             if worker is not None:
                 await worker.stop()
             if presence_redis is not None:

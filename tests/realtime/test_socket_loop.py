@@ -1,6 +1,7 @@
-"""A socket's own task sends its frames and, between them, its heartbeat and its lifetime; a
-second task receives, a third ends the socket on a resync, even mid-send. What a separate
-ticker task did before, the send loop must still do, idle or not (sockets/session.py)."""
+"""A socket's own task sends its frames, its heartbeats among them; a second task receives; a
+third, started only then, ends the socket on a resync or at the end of its lifetime, even
+mid-send. Heartbeats and lifetimes come from one task for all sockets (sockets/heartbeats.py),
+and must reach every socket, idle or not (sockets/session.py)."""
 
 import asyncio
 import sqlite3

@@ -14,9 +14,10 @@ and catches up from the database. The server keeps no replay buffer.
 
 import asyncio
 import contextlib
+import math
 import uuid
 from collections import Counter, defaultdict, deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import structlog
 
@@ -52,17 +53,22 @@ class Connection:
     """One socket's mailbox. `keys` say which audiences it belongs to.
 
     Kept small, since every idle socket holds one: frames wait in a plain deque, which exists
-    only while frames wait; the socket's loop waits on one future at a time for a frame, a
-    resync or a wake-up (`wait`); and the event that holds back replies exists only while the
-    queue is more than half full.
+    only while frames wait; the socket's loop awaits one bare future at a time (`wait`), with
+    no timer: heartbeats and the lifetime come from one task for all sockets
+    (sockets.heartbeats); the event that holds back replies exists only while the queue is
+    more than half full; and the socket is called back when it must end (`on_end`) instead of
+    keeping a task waiting for it.
     """
 
     __slots__ = (
         "_frames",
-        "_resync_waiter",
+        "_on_end",
         "_room",
         "_waiter",
+        "closes_at",
         "draining",
+        "expired",
+        "heartbeat_at",
         "id",
         "keys",
         "kind",
@@ -92,6 +98,12 @@ class Connection:
         # valid (checked in bulk elsewhere): the socket closes as unauthorized, with this
         # reason.
         self.revoked: str | None = None
+        # Set with must_resync at the end of the socket's maximum lifetime: it closes with
+        # the reconnect code (sockets.heartbeats, which also sets the two times below, on
+        # the event loop's clock).
+        self.expired = False
+        self.heartbeat_at = math.inf
+        self.closes_at = math.inf
         # None while empty (an empty deque alone is most of an idle Connection).
         self._frames: deque[str] | None = None
         # The socket's loop, waiting for something to do (wait()).
@@ -99,39 +111,43 @@ class Connection:
         # Cleared while the queue is above half the limit: replies wait for it
         # (backpressure). None, the usual case, means there is room.
         self._room: asyncio.Event | None = None
-        # The socket's resync watch, waiting (resync_requested()).
-        self._resync_waiter: asyncio.Future[None] | None = None
+        # What the socket does when it must end (on_end()), once.
+        self._on_end: Callable[[], None] | None = None
 
     def revoke(self, reason: str) -> None:
         """Close the socket at once as unauthorized (its session was revoked or expired)."""
         self.revoked = reason
         self.resync()
 
+    def expire(self) -> None:
+        """The socket has lived its maximum lifetime: it closes at once, and the client
+        reconnects."""
+        self.expired = True
+        self.resync()
+
     def resync(self) -> None:
         """The client must resume from the database: the socket closes at once."""
         self.must_resync = True
-        self._tell_resync()
+        self._end()
 
     def drain(self) -> None:
         """The server is stopping: the socket finishes what it owes and closes."""
         self.draining = True
         self.must_resync = True
-        self._tell_resync()
+        self._end()
 
-    async def resync_requested(self) -> None:
-        """Return once resync(), revoke() or drain() was called (at once if it was). One
-        waiter: the socket's resync watch."""
-        if self.must_resync:
-            return
-        waiter = self._resync_waiter = asyncio.get_running_loop().create_future()
-        try:
-            await waiter
-        finally:
-            self._resync_waiter = None
+    def on_end(self, callback: Callable[[], None] | None) -> None:
+        """Call `callback` once the socket must end: resync(), revoke(), expire() or drain()
+        is called (at once if it was). None stops listening. One listener: the socket
+        (sockets.session), which reads why from the flags."""
+        self._on_end = callback
+        if callback is not None and self.must_resync:
+            self._end()
 
-    def _tell_resync(self) -> None:
-        if self._resync_waiter is not None:
-            _resolve(self._resync_waiter)
+    def _end(self) -> None:
+        callback, self._on_end = self._on_end, None
+        if callback is not None:
+            callback()
 
     def offer(self, frame: str) -> None:
         """Queue an event; past the limit, give up on this client instead (it resyncs)."""
@@ -175,26 +191,22 @@ class Connection:
     def pending(self) -> int:
         return len(self._frames) if self._frames is not None else 0
 
-    async def wait(self, timeout_s: float) -> None:
-        """Return when a frame is queued, a resync is asked, wake() is called, or after
-        `timeout_s`, whichever comes first. One waiter at a time: the socket's loop, which
-        looks at must_resync before it waits (while the server is stopping, it waits for
-        the frames it still owes)."""
+    def wait(self) -> "asyncio.Future[None]":
+        """A future done once a frame is queued or wake() is called (at once if a frame
+        waits). A bare future, not a coroutine: an idle socket holds no frame for it. One
+        waiter at a time: the socket's send loop."""
+        waiter = asyncio.get_running_loop().create_future()
         if self._frames:
-            return
-        loop = asyncio.get_running_loop()
-        waiter = self._waiter = loop.create_future()
-        timer = loop.call_later(timeout_s, _resolve, waiter)
-        try:
-            await waiter
-        finally:
-            timer.cancel()
-            self._waiter = None
+            waiter.set_result(None)
+        else:
+            self._waiter = waiter
+        return waiter
 
     def wake(self) -> None:
         """Wake the socket's loop if it waits."""
-        if self._waiter is not None:
-            _resolve(self._waiter)
+        waiter, self._waiter = self._waiter, None
+        if waiter is not None:
+            _resolve(waiter)
 
 
 def _resolve(waiter: "asyncio.Future[None]") -> None:

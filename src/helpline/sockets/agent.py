@@ -187,6 +187,6 @@ async def agent_socket(websocket: WebSocket) -> None:
     peer = AgentPeer(runtime, state.sends, hub, principal, state.presence)
     await peer.connected(connection)
     try:
-        await socket_session.run(websocket, runtime, hub, connection, peer)
+        await socket_session.run(websocket, connection, peer)
     finally:
         await peer.disconnected(connection)

@@ -5,14 +5,14 @@ registers with the hub, and serves the socket in one task group until something 
 connection. Every idle visitor holds one of these, so it runs as few tasks as it can
 (docs/benchmarks.md, "Idle connections"):
 - the socket's own task, the group's body, sends: it moves frames from the connection's
-  bounded queue to the socket and, between frames, in one timed wait, sends the heartbeat and
-  enforces the maximum lifetime;
+  bounded queue to the socket (heartbeats among them: they, and the end of the socket's
+  maximum lifetime, come from one task for all sockets, sockets.heartbeats);
 - a receive task parses each client frame and hands it to the peer, one at a time, each in
   its own unit of work (the peer opens it);
-- a resync watch waits for the connection to be told to resync (an overflow, a revoked
-  credential, a lost event) and ends the socket at once, even in the middle of a send to a
-  client that reads nothing; or, when the server is stopping, lets the frame being handled
-  and the sends being written finish, then queues the last frame;
+- an ending task, started only when the connection must end (an overflow, a revoked
+  credential, a lost event, its lifetime over): it ends the socket at once, even in the
+  middle of a send to a client that reads nothing; or, when the server is stopping, lets the
+  frame being handled and the sends being written finish, then queues the last frame;
 - and the peer's own background work, if any (an agent's inbox counts and the re-check of
   its credential; visitors are re-checked all at once, VisitorChecks).
 Whichever fails first ends the connection: the group cancels the others.
@@ -20,6 +20,7 @@ Whichever fails first ends the connection: the group cancels the others.
 
 import asyncio
 import contextlib
+import contextvars
 import json
 import time
 import uuid
@@ -39,6 +40,7 @@ from helpline.core.time import utc_now
 from helpline.realtime import protocol
 from helpline.realtime.hub import Connection, Hub
 from helpline.realtime.protocol import CloseCode
+from helpline.sockets.heartbeats import Heartbeats
 
 log = structlog.get_logger(__name__)
 
@@ -89,25 +91,29 @@ class _Closing(Exception):
         self.reason = reason
 
 
-async def run(
-    websocket: WebSocket, runtime: Runtime, hub: Hub, connection: Connection, peer: Peer
-) -> None:
+async def run(websocket: WebSocket, connection: Connection, peer: Peer) -> None:
     """Serve an accepted socket until it closes; always unregisters."""
     # Every line the socket's tasks log names it (they copy this context when created).
     structlog.contextvars.bind_contextvars(
         workspace_id=str(connection.workspace_id), socket=connection.kind
     )
+    hub: Hub = websocket.app.state.hub
+    heartbeats: Heartbeats = websocket.app.state.heartbeats
     await hub.register(connection)
-    # Held while a frame is handled: a stopping server lets that frame finish (_resync_watch).
+    heartbeats.watch(connection)
+    # Held while a frame is handled: a stopping server lets that frame finish (_end).
     handling = asyncio.Lock()
     code, reason = CloseCode.NORMAL, ""
     try:
         async with asyncio.TaskGroup() as group:
             group.create_task(_receive_loop(websocket, connection, peer, handling))
-            group.create_task(_resync_watch(connection, peer, handling))
             for work in peer.background(connection):
                 group.create_task(work)
-            await _send_loop(websocket, runtime, connection, peer)
+            connection.on_end(lambda: _start_ending(group, connection, peer, handling))
+            try:
+                await _send_loop(websocket, connection, peer)
+            finally:
+                connection.on_end(None)
     except* _Closing as closing:
         first = closing.exceptions[0]
         assert isinstance(first, _Closing)  # noqa: S101 (except* narrows to the group only)
@@ -120,6 +126,7 @@ async def run(
         log.error("socket_failed", exc_info=failed)
         code, reason = CloseCode.RESYNC, "Something went wrong on our side: resume."
     finally:
+        heartbeats.unwatch(connection)
         await hub.unregister(connection)
     if websocket.application_state == WebSocketState.CONNECTED:
         # A client that reads nothing cannot receive a close frame either: give up on it
@@ -213,27 +220,13 @@ def error_frame(ref: str | None, error: AppError) -> str:
 _LAST_FRAME = ""
 
 
-async def _send_loop(
-    websocket: WebSocket, runtime: Runtime, connection: Connection, peer: Peer
-) -> None:
-    """Send what is queued; between frames, the heartbeat and the maximum lifetime. A resync
-    ends it from the outside (_resync_watch fails the group, which cancels this)."""
-    settings = runtime.settings
-    heartbeat_s = settings.ws_heartbeat_interval.total_seconds()
-    clock = asyncio.get_running_loop()
-    now = clock.time()
-    closes_at = now + settings.ws_max_lifetime.total_seconds()
-    heartbeat_at = now + heartbeat_s
+async def _send_loop(websocket: WebSocket, connection: Connection, peer: Peer) -> None:
+    """Send what is queued. The end of the socket comes from the outside (_end fails the
+    group, which cancels this), but for the server's restart, which comes in order."""
     while True:
-        now = clock.time()
-        if now >= closes_at:
-            raise _Closing(CloseCode.RECONNECT, "Maximum connection lifetime: reconnect.")
-        if now >= heartbeat_at:
-            heartbeat_at = now + heartbeat_s
-            connection.answer(protocol.Heartbeat(server_time=utc_now()).encode())
         frame = connection.take()
         if frame is None:
-            await connection.wait(min(heartbeat_at, closes_at) - now)
+            await connection.wait()
         elif frame == _LAST_FRAME:
             raise _Closing(CloseCode.SERVICE_RESTART, "The server is restarting: reconnect.")
         else:
@@ -241,8 +234,23 @@ async def _send_loop(
             peer.on_frame_sent(frame)
 
 
-async def _resync_watch(connection: Connection, peer: Peer, handling: asyncio.Lock) -> None:
-    await connection.resync_requested()
+def _start_ending(
+    group: asyncio.TaskGroup, connection: Connection, peer: Peer, handling: asyncio.Lock
+) -> None:
+    """Called back by whoever ends the socket (the hub, the visitor checks, the heartbeats,
+    the shutdown): the socket's ending task joins its group. In a clean context: the
+    caller's is another socket's or the broker's."""
+    ending = _end(connection, peer, handling)
+    try:
+        group.create_task(ending, context=contextvars.Context())
+    except RuntimeError:
+        # The group is already ending the socket (another task failed).
+        ending.close()
+
+
+async def _end(connection: Connection, peer: Peer, handling: asyncio.Lock) -> None:
+    if connection.expired:
+        raise _Closing(CloseCode.RECONNECT, "Maximum connection lifetime: reconnect.")
     if connection.revoked is not None:
         raise _Closing(CloseCode.UNAUTHORIZED, connection.revoked)
     if not connection.draining:

@@ -25,7 +25,7 @@ from helpline.core.errors import AppError
 from helpline.core.runtime import Runtime
 from helpline.core.unit_of_work import unit_of_work
 from helpline.realtime import protocol
-from helpline.realtime.hub import Connection, Hub
+from helpline.realtime.hub import Connection
 from helpline.sockets import handshake
 from helpline.sockets import session as socket_session
 from helpline.sockets.conversation_peer import ConversationPeer
@@ -108,7 +108,6 @@ async def _authenticate(websocket: WebSocket, runtime: Runtime) -> VisitorPrinci
 async def widget_socket(websocket: WebSocket) -> None:
     """The widget's WebSocket (see docs/realtime.md)."""
     runtime: Runtime = websocket.app.state.runtime
-    hub: Hub = websocket.app.state.hub
     try:
         principal = await _authenticate(websocket, runtime)
     except AppError as error:
@@ -126,6 +125,6 @@ async def widget_socket(websocket: WebSocket) -> None:
     connection.answer(socket_session.ready_frame(runtime, connection))
     state.visitor_checks.watch(principal.visitor_session_id, connection)
     try:
-        await socket_session.run(websocket, runtime, hub, connection, peer)
+        await socket_session.run(websocket, connection, peer)
     finally:
         state.visitor_checks.unwatch(principal.visitor_session_id, connection)
