@@ -6,18 +6,20 @@ from contextlib import asynccontextmanager
 import structlog
 from fastapi import FastAPI
 from redis.asyncio import Redis
+from starlette.types import Receive, Scope, Send
+from typing_extensions import override
 
 from helpline import __version__
 from helpline.api import api_router
 from helpline.core.error_handlers import install_error_handlers
-from helpline.core.middleware import RequestContextMiddleware
+from helpline.core.middleware import RequestContext, RequestContextMiddleware
 from helpline.core.runtime import create_runtime
 from helpline.dashboard.routes import PAGE_ROUTERS
 from helpline.jobs.worker import Worker
 from helpline.realtime.hub import Hub
 from helpline.realtime.presence import create_presence
 from helpline.settings import Settings
-from helpline.sockets.api import SocketRoutes
+from helpline.sockets import api as socket_routes
 from helpline.sockets.heartbeats import Heartbeats
 from helpline.sockets.send_batch import SendBatcher
 from helpline.sockets.visitor_checks import VisitorChecks
@@ -27,7 +29,23 @@ from helpline.widget.routes import router as widget_files_router
 log = structlog.get_logger(__name__)
 
 
-def create_app(settings: Settings) -> FastAPI:
+class HelplineApp(FastAPI):
+    """FastAPI, but for WebSockets: one to our socket endpoints goes straight to it, before
+    the middleware, with its request context bound (sockets/api.py says why)."""
+
+    request_context: RequestContext
+
+    @override
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket" and scope["path"] in socket_routes.ENDPOINTS:
+            scope["app"] = self
+            self.request_context.bind(scope)
+            await socket_routes.serve(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
+def create_app(settings: Settings) -> HelplineApp:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = create_runtime(settings)
@@ -56,7 +74,7 @@ def create_app(settings: Settings) -> FastAPI:
                 await presence_redis.aclose()
             await runtime.close()
 
-    app = FastAPI(
+    app = HelplineApp(
         title="Helpline",
         version=__version__,
         description="The Helpline REST API. Errors share one shape: "
@@ -67,9 +85,8 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    # Innermost: sockets go straight to their endpoints, past the router (sockets/api.py).
-    app.add_middleware(SocketRoutes)
-    app.add_middleware(RequestContextMiddleware, trusted_proxies=settings.trusted_proxies)
+    app.request_context = RequestContext(settings.trusted_proxies)
+    app.add_middleware(RequestContextMiddleware, context=app.request_context)
     app.add_middleware(WidgetCORSMiddleware)
     app.include_router(api_router)
     # The widget's script files: public static code, not an API route (widget/routes.py).

@@ -12,13 +12,14 @@ from typing import Any
 import pytest
 from sqlalchemy.exc import OperationalError
 from starlette.testclient import TestClient, WebSocketDenialResponse
-from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from websockets.asyncio.client import connect
 
+from helpline.app import create_app
 from helpline.conversations import events
 from helpline.realtime.hub import encode_envelope, workspace_channel
 from helpline.realtime.protocol import CloseCode
+from helpline.settings import Settings
 from helpline.sockets import api as socket_routes
 from helpline.tenancy.models import Role
 from tests.fixtures.live import LiveServer, observe, subprotocols
@@ -126,10 +127,11 @@ async def test_a_write_stuck_on_a_client_that_reads_nothing_is_given_up_on(
 
 
 def test_a_handshake_that_raises_is_refused_as_the_rest_api_would(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, settings: Settings
 ) -> None:
-    """Sockets skip the app's exception middleware (sockets/api.py): what escapes an endpoint
-    before accept is still answered like REST, a busy database with a retryable 503."""
+    """Sockets skip the app's middleware and exception handlers (sockets/api.py): what
+    escapes an endpoint before accept is still answered like REST, a busy database with a
+    retryable 503."""
 
     async def busy(websocket: WebSocket) -> None:
         locked = sqlite3.OperationalError("database is locked")
@@ -138,12 +140,9 @@ def test_a_handshake_that_raises_is_refused_as_the_rest_api_would(
     async def broken(websocket: WebSocket) -> None:
         raise RuntimeError("a bug")
 
-    async def elsewhere(scope: Scope, receive: Receive, send: Send) -> None:
-        raise AssertionError("the app must not see a socket route")
-
     monkeypatch.setitem(socket_routes.ENDPOINTS, "/ws/widget", busy)
     monkeypatch.setitem(socket_routes.ENDPOINTS, "/ws/agent", broken)
-    client = TestClient(socket_routes.SocketRoutes(elsewhere))
+    client = TestClient(create_app(settings))
     with pytest.raises(WebSocketDenialResponse) as refused, client.websocket_connect("/ws/widget"):
         pass
     assert refused.value.status_code == 503

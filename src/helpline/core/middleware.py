@@ -23,22 +23,48 @@ SECURE_HEADERS: list[tuple[bytes, bytes]] = [
 ]
 
 
+class RequestContext:
+    """Binds a request's id and origin (the client's address, its user agent) to its logging
+    context: for every HTTP request (RequestContextMiddleware) and every socket (app.py)."""
+
+    def __init__(self, trusted_proxies: list[str]) -> None:
+        self.trusted_proxies = {ipaddress.ip_address(p) for p in trusted_proxies}
+
+    def bind(self, scope: Scope) -> str:
+        """The request's id, bound to its logging context with its origin."""
+        headers = dict(scope.get("headers", []))
+        request_id = _clean_request_id(headers.get(b"x-request-id")) or secrets.token_hex(8)
+        ip = self._client_ip(scope, headers)
+        user_agent = headers.get(b"user-agent", b"").decode("latin-1")[:300]
+        set_origin(Origin(request_id=request_id, ip=ip, user_agent=user_agent))
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        return request_id
+
+    def _client_ip(self, scope: Scope, headers: dict[bytes, bytes]) -> str:
+        peer = (scope.get("client") or ("", 0))[0]
+        forwarded = headers.get(b"x-forwarded-for")
+        if forwarded and _is_trusted(peer, self.trusted_proxies):
+            # The right-most address is the one our trusted proxy saw; the rest is client-made.
+            return forwarded.decode("latin-1").split(",")[-1].strip()[:64]
+        return str(peer)[:64]
+
+
 class RequestContextMiddleware:
     """Pure ASGI (not BaseHTTPMiddleware) so it costs little and keeps contextvars intact."""
 
-    def __init__(self, app: ASGIApp, *, trusted_proxies: list[str]) -> None:
+    def __init__(self, app: ASGIApp, *, context: RequestContext) -> None:
         self.app = app
-        self.trusted_proxies = {ipaddress.ip_address(p) for p in trusted_proxies}
+        self.context = context
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        request_id = self._bind_context(scope)
+        request_id = self.context.bind(scope)
         if scope["type"] == "websocket":
-            # Unwrapped: every frame of a socket passes through `send`, and only an HTTP
-            # response (which a socket never sends) has headers to add. Before anything else
-            # is made: this frame lives as long as the socket, and every idle one holds it.
+            # A socket to no endpoint of ours (the app refuses it): unwrapped, since only an
+            # HTTP response has headers to add.
             await self.app(scope, receive, send)
             return
 
@@ -57,25 +83,6 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send_with_headers)
         finally:
             _record(scope, status, time.perf_counter() - started)
-
-    def _bind_context(self, scope: Scope) -> str:
-        """The request's id, bound to its logging context with its origin (address, agent)."""
-        headers = dict(scope.get("headers", []))
-        request_id = _clean_request_id(headers.get(b"x-request-id")) or secrets.token_hex(8)
-        ip = self._client_ip(scope, headers)
-        user_agent = headers.get(b"user-agent", b"").decode("latin-1")[:300]
-        set_origin(Origin(request_id=request_id, ip=ip, user_agent=user_agent))
-        structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(request_id=request_id)
-        return request_id
-
-    def _client_ip(self, scope: Scope, headers: dict[bytes, bytes]) -> str:
-        peer = (scope.get("client") or ("", 0))[0]
-        forwarded = headers.get(b"x-forwarded-for")
-        if forwarded and _is_trusted(peer, self.trusted_proxies):
-            # The right-most address is the one our trusted proxy saw; the rest is client-made.
-            return forwarded.decode("latin-1").split(",")[-1].strip()[:64]
-        return str(peer)[:64]
 
 
 def _record(scope: Scope, status: int, seconds: float) -> None:

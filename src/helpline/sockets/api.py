@@ -1,12 +1,12 @@
 """The WebSocket routes, /ws/agent and /ws/widget.
 
-They are in the app's route table with the REST routers (helpline.api), but in the app a
-socket never reaches the router: `SocketRoutes`, a small ASGI layer just inside the request
-context middleware, hands it to its endpoint first. Every layer a request passes through
-keeps its frame alive for as long as the request lasts, and FastAPI's WebSocket route adds
-two exit stacks and its dependency results; a socket lasts hours and 10,000 idle visitors
-pay that 10,000 times (docs/benchmarks.md, "Idle connections"). The endpoints use none of it:
-they take no dependencies and answer their own errors (handshake.deny, session.run).
+They are in the app's route table with the REST routers (helpline.api), but a socket never
+reaches the router, nor the middleware: the app hands it to `serve` first (app.HelplineApp).
+Every layer a request passes through keeps its frame alive for as long as the request lasts,
+and FastAPI's WebSocket route adds two exit stacks and its dependency results; a socket
+lasts hours and 10,000 idle visitors pay that 10,000 times (docs/benchmarks.md, "Idle
+connections"). The endpoints use none of it: they take no dependencies and answer their own
+errors (handshake.deny, session.run).
 """
 
 from collections.abc import Awaitable, Callable
@@ -15,7 +15,7 @@ from typing import Final
 import structlog
 from fastapi import APIRouter
 from sqlalchemy.exc import OperationalError
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketState
 
 from helpline.core.db import is_database_busy
@@ -37,28 +37,17 @@ for path, endpoint in ENDPOINTS.items():
     router.add_api_websocket_route(path, endpoint)
 
 
-class SocketRoutes:
-    """Pure ASGI: a WebSocket to one of ENDPOINTS goes straight to it; anything else to the
-    app. Installed inside RequestContextMiddleware, which binds the request id and the
-    client's address for sockets too; a handshake that fails is answered here as the app's
+async def serve(scope: Scope, receive: Receive, send: Send) -> None:
+    """Serve a WebSocket to one of ENDPOINTS. A handshake that fails is answered as the app's
     error handlers would answer it (core/error_handlers.py)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "websocket":
-            endpoint = ENDPOINTS.get(scope["path"])
-            if endpoint is not None:
-                websocket = WebSocket(scope, receive=receive, send=send)
-                try:
-                    await endpoint(websocket)
-                except Exception as error:
-                    if websocket.application_state != WebSocketState.CONNECTING:
-                        raise
-                    await handshake.deny(websocket, _refusal(error))
-                return
-        await self.app(scope, receive, send)
+    endpoint = ENDPOINTS[scope["path"]]
+    websocket = WebSocket(scope, receive=receive, send=send)
+    try:
+        await endpoint(websocket)
+    except Exception as error:
+        if websocket.application_state != WebSocketState.CONNECTING:
+            raise
+        await handshake.deny(websocket, _refusal(error))
 
 
 def _refusal(error: Exception) -> AppError:
