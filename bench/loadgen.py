@@ -171,6 +171,7 @@ class ChatLoad:
                     if reply is not None and not reply.acked:
                         reply.acked = True
                         self.reply_ids.add(frame["message"]["client_message_id"])
+                        self._settled()
                 elif kind == "error":
                     self.state.errors[f"agent:{frame.get('error')}"] += 1
         except ConnectionClosed:
@@ -262,8 +263,10 @@ class ChatLoad:
                 cmid = f"s{self.step_no}-{n}"
                 state.sent[cmid] = _Sent(due, v)
                 # A message settles once acked and seen by every agent, and its reply once
-                # delivered to the visitor: units counted down by the readers.
-                state.outstanding += 2 if self.replies else 1
+                # acked to its agent and delivered to the visitor: units counted down by the
+                # readers. (With two nodes the visitor often has the reply before the agent
+                # has its ack: the step must wait for both.)
+                state.outstanding += 3 if self.replies else 1
                 await self.visitor_ws[v].send(
                     json.dumps(
                         {

@@ -99,8 +99,8 @@ class Connection:
         # reason.
         self.revoked: str | None = None
         # Set with must_resync at the end of the socket's maximum lifetime: it closes with
-        # the reconnect code (sockets.heartbeats, which also sets the two times below, on
-        # the event loop's clock).
+        # the reconnect code (sockets.heartbeats, which also sets the two times below, in
+        # time.monotonic() seconds).
         self.expired = False
         self.heartbeat_at = math.inf
         self.closes_at = math.inf
