@@ -205,13 +205,9 @@ class Connection:
     def wake(self) -> None:
         """Wake the socket's loop if it waits."""
         waiter, self._waiter = self._waiter, None
-        if waiter is not None:
-            _resolve(waiter)
-
-
-def _resolve(waiter: "asyncio.Future[None]") -> None:
-    if not waiter.done():
-        waiter.set_result(None)
+        # Done already if the send loop was cancelled while it waited.
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
 
 class _Local:
